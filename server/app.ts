@@ -1,0 +1,43 @@
+// The ortserve application as a Fastify instance: plugins, then routes. It never listens;
+// server/server.ts (the process) and the tests decide how to run it.
+import multipart from '@fastify/multipart';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
+import errorHandler from './plugins/error-handler.ts';
+import models from './plugins/models.ts';
+import classify from './routes/classify.ts';
+import embed from './routes/embed.ts';
+import generate from './routes/generate.ts';
+import health from './routes/health.ts';
+import modelRoutes from './routes/models.ts';
+
+export interface AppOptions {
+  config: Config;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const RAW_IMAGE = /^(image\/[\w.+-]+|application\/octet-stream)$/;
+
+export async function buildApp({ config, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 256 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  await app.register(errorHandler);
+  await app.register(multipart, { limits: { fileSize: config.bodyLimit, files: config.maxImages, fields: 16, parts: config.maxImages + 16 } });
+  app.addContentTypeParser(RAW_IMAGE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  await app.register(models, { config });
+
+  await app.register(health);
+  await app.register(modelRoutes);
+  await app.register(classify);
+  await app.register(generate);
+  await app.register(embed);
+  return app;
+}

@@ -1,0 +1,81 @@
+// Every server setting in one table: CLI flag, env var, default and doc. Parsed once, frozen.
+// `node server/server.ts --help` prints the table.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+type Kind = 'string' | 'int';
+type ValueOf<K extends Kind> = K extends 'int' ? number : string;
+
+interface Setting<K extends Kind, D extends ValueOf<K> | undefined> {
+  flag: string;
+  env: string;
+  kind: K;
+  default: D;
+  doc: string;
+}
+
+function setting<K extends Kind, D extends ValueOf<K> | undefined>(s: Setting<K, D>): Setting<K, D> {
+  return s;
+}
+
+export const SETTINGS = {
+  host: setting({ flag: 'host', env: 'HOST', kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' }),
+  port: setting({ flag: 'port', env: 'PORT', kind: 'int', default: 8080, doc: 'Port to listen on' }),
+  models: setting({ flag: 'models', env: 'ORTSERVE_MODELS', kind: 'string', default: path.join(root, 'models'), doc: 'Model repository: one folder per model' }),
+  logLevel: setting({ flag: 'log-level', env: 'ORTSERVE_LOG_LEVEL', kind: 'string', default: 'info', doc: 'pino log level (trace, debug, info, warn, error)' }),
+  instances: setting({ flag: 'instances', env: 'ORTSERVE_INSTANCES', kind: 'int', default: undefined, doc: 'Worker threads per model (default: manifest, else 1)' }),
+  intraOpThreads: setting({ flag: 'intra-op-threads', env: 'ORTSERVE_INTRA_OP_THREADS', kind: 'int', default: undefined, doc: 'onnxruntime intra-op threads per worker (default: manifest, else cores / number of models, at least 1)' }),
+  maxBatchSize: setting({ flag: 'max-batch-size', env: 'ORTSERVE_MAX_BATCH_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_batch_size' }),
+  maxQueueDelayMs: setting({ flag: 'max-queue-delay-ms', env: 'ORTSERVE_MAX_QUEUE_DELAY_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_delay_ms' }),
+  maxQueueSize: setting({ flag: 'max-queue-size', env: 'ORTSERVE_MAX_QUEUE_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_size' }),
+  timeoutMs: setting({ flag: 'timeout-ms', env: 'ORTSERVE_TIMEOUT_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.timeout_ms' }),
+  bodyLimit: setting({ flag: 'body-limit', env: 'ORTSERVE_BODY_LIMIT', kind: 'int', default: 8 * 1024 * 1024, doc: 'Largest request body in bytes (→ 413)' }),
+  maxImagePixels: setting({ flag: 'max-image-pixels', env: 'ORTSERVE_MAX_IMAGE_PIXELS', kind: 'int', default: 40_000_000, doc: 'Largest decoded image, width × height (→ 413)' }),
+  maxImages: setting({ flag: 'max-images', env: 'ORTSERVE_MAX_IMAGES', kind: 'int', default: 64, doc: 'Most images in one classify request' }),
+  drainTimeoutMs: setting({ flag: 'drain-timeout-ms', env: 'ORTSERVE_DRAIN_TIMEOUT_MS', kind: 'int', default: 30_000, doc: 'On SIGTERM/SIGINT, how long queued and in-flight work may take before exit' }),
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = {
+  readonly [N in keyof Settings]: Settings[N]['default'] extends undefined ? ValueOf<Settings[N]['kind']> | undefined : ValueOf<Settings[N]['kind']>;
+};
+
+export class ConfigError extends Error {}
+
+function convert(name: string, kind: Kind, raw: string): number | string {
+  if (kind === 'string') return raw;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got '${raw}'`);
+  return n;
+}
+
+/** Builds the config from flags, then env vars, then defaults. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
+  const options = Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const flag = values[s.flag];
+    const raw = flag !== undefined ? String(flag) : env[s.env];
+    out[key] = raw !== undefined && raw !== '' ? convert(s.flag, s.kind, raw) : s.default;
+  }
+  return Object.freeze(out) as Config;
+}
+
+export function helpText(): string {
+  const rows = Object.values(SETTINGS).map((s) => {
+    const def = s.default === undefined ? '' : ` (default: ${String(s.default)})`;
+    return `  --${s.flag.padEnd(20)} ${s.env.padEnd(28)} ${s.doc}${def}`;
+  });
+  return ['Usage: node server/server.ts [options]', '', '  flag                   env var                      meaning', ...rows, '  --help                 show this help'].join('\n');
+}
+
+export function defaultIntraOpThreads(modelCount: number): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, modelCount)));
+}

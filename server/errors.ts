@@ -1,0 +1,53 @@
+// Every error the server can return: a stable code, an HTTP status and a message template.
+// Handlers only throw these; plugins/error-handler.ts maps anything else to a safe 500.
+import createError from '@fastify/error';
+
+type ErrorFactory = ReturnType<typeof createError>;
+
+function define(code: string, message: string, statusCode: number): ErrorFactory {
+  return createError(code, message, statusCode);
+}
+
+/** The registry: one entry per code. tests/unit/errors.test.ts checks each is documented. */
+export const Errors = {
+  MODEL_NOT_FOUND: define('ORT_MODEL_NOT_FOUND', "Model '%s' not found", 404),
+  INVALID_MODEL_NAME: define('ORT_INVALID_MODEL_NAME', "Invalid model name '%s': use letters, digits, '.', '_' and '-'", 400),
+  WRONG_TASK: define('ORT_WRONG_TASK', "Model '%s' is a %s model; its routes are: %s", 404),
+  MODEL_NOT_READY: define('ORT_MODEL_NOT_READY', "Model '%s' is not ready (%s)", 503),
+  INVALID_INPUT: define('ORT_INVALID_INPUT', '%s', 400),
+  UNPROCESSABLE: define('ORT_UNPROCESSABLE', '%s', 422),
+  INVALID_IMAGE: define('ORT_INVALID_IMAGE', 'Image %s could not be decoded: %s', 400),
+  IMAGE_TOO_LARGE: define('ORT_IMAGE_TOO_LARGE', 'Image %s is %d×%d pixels; the limit is %d pixels', 413),
+  UNKNOWN_LABEL: define('ORT_UNKNOWN_LABEL', "Unknown label '%s'; known labels: %s", 400),
+  INPUT_TOO_LONG: define('ORT_INPUT_TOO_LONG', 'Input %s has %d tokens; the model allows %d (send "truncate": true to cut it)', 422),
+  QUEUE_FULL: define('ORT_QUEUE_FULL', "Model '%s' is overloaded: its queue is full", 429),
+  TIMEOUT: define('ORT_TIMEOUT', "Request to model '%s' timed out after %d ms", 504),
+  WORKER_FAILED: define('ORT_WORKER_FAILED', "The worker running model '%s' failed; the request was not completed", 503),
+  DRAINING: define('ORT_DRAINING', 'The server is shutting down', 503),
+  INFERENCE_FAILED: define('ORT_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500),
+} as const;
+
+export type ErrorCode = keyof typeof Errors;
+
+/** Human-readable documentation for each code (kept next to the registry on purpose). */
+export const ErrorDocs: Record<ErrorCode, string> = {
+  MODEL_NOT_FOUND: 'No model with this name is in the repository.',
+  INVALID_MODEL_NAME: 'The model name in the URL has characters that are not allowed (such as ".." or "/").',
+  WRONG_TASK: "The route does not fit the model's task; the message lists the model's routes.",
+  MODEL_NOT_READY: 'The model is loading, failed to load, or is unloaded.',
+  INVALID_INPUT: 'The request body or query is malformed or misses a field.',
+  UNPROCESSABLE: 'The request is well-formed but cannot be processed as asked.',
+  INVALID_IMAGE: 'An uploaded image is corrupt, truncated or not an image.',
+  IMAGE_TOO_LARGE: 'An uploaded image declares more pixels than the limit (decompression-bomb guard).',
+  UNKNOWN_LABEL: 'A requested class label is not one of the model labels.',
+  INPUT_TOO_LONG: 'A text input is longer than the model allows and truncation was not requested.',
+  QUEUE_FULL: "The model's queue is full; retry after the Retry-After header's seconds.",
+  TIMEOUT: 'The request did not complete within its deadline.',
+  WORKER_FAILED: 'The worker thread holding the request died; it is respawned, retry the request.',
+  DRAINING: 'The server is shutting down and accepts no new work.',
+  INFERENCE_FAILED: 'onnxruntime returned an error for a well-formed request (a server-side problem).',
+};
+
+export function isAppError(err: unknown): err is Error & { code: string; statusCode: number } {
+  return err instanceof Error && typeof (err as { statusCode?: unknown }).statusCode === 'number';
+}

@@ -1,0 +1,55 @@
+// Worker-thread entry: owns one model's onnxruntime sessions (one per graph) and runs them.
+// session.run blocks this thread, never the server's event loop.
+import { parentPort } from 'node:worker_threads';
+import { createSession, type Session, type TensorValue } from './onnx.ts';
+import { transferList, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
+
+if (!parentPort) throw new Error('worker.ts must run in a worker thread');
+const port = parentPort;
+const sessions = new Map<string, Session>();
+
+function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+async function load(graphs: Record<string, string>, intraOpThreads: number): Promise<void> {
+  const info: Record<string, GraphInfo> = {};
+  try {
+    for (const [name, file] of Object.entries(graphs)) {
+      const session = await createSession(file, { intraOpThreads });
+      sessions.set(name, session);
+      info[name] = { inputs: session.inputs, outputs: session.outputs };
+    }
+    send({ type: 'ready', graphs: info });
+  } catch (err) {
+    send({ type: 'load-failed', message: (err as Error).message });
+  }
+}
+
+async function run(steps: RunStep[]): Promise<Record<string, TensorValue>> {
+  let previous: Record<string, TensorValue> = {};
+  for (const step of steps) {
+    const session = sessions.get(step.graph);
+    if (!session) throw new Error(`graph '${step.graph}' is not loaded`);
+    const feeds = { ...step.feeds };
+    for (const [input, output] of Object.entries(step.link ?? {})) {
+      const value = previous[output];
+      if (!value) throw new Error(`step '${step.graph}' needs output '${output}' of the previous step`);
+      feeds[input] = value;
+    }
+    previous = await session.run(feeds, step.fetches);
+  }
+  return previous;
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'load') {
+    void load(msg.graphs, msg.intraOpThreads);
+    return;
+  }
+  const started = performance.now();
+  run(msg.steps).then(
+    (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),
+    (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+});

@@ -1,0 +1,98 @@
+// What every task pipeline gets from the registry, plus the tensor helpers they share.
+import type { Config } from '../config.ts';
+import { Errors } from '../errors.ts';
+import type { Batcher, BatcherHooks, BatchOutput } from '../inference/batcher.ts';
+import type { TensorValue } from '../inference/onnx.ts';
+import type { GraphInfo } from '../inference/protocol.ts';
+import type { WorkerPool } from '../inference/worker-pool.ts';
+import type { Batching } from '../repository/manifest.ts';
+import type { ModelSource } from '../repository/repository.ts';
+
+export interface ModelContext {
+  source: ModelSource;
+  graphs: Record<string, GraphInfo>;
+  pool: WorkerPool;
+  batching: Batching;
+  config: Config;
+  /** Metric hooks for one operation of this model. */
+  hooks(operation: string): BatcherHooks;
+  /** A batcher for one operation of this model, wired to metrics and logs. */
+  batcher<I, O>(operation: string, runBatch: (items: I[]) => Promise<BatchOutput<O>>, overrides?: Partial<Batching>): Batcher<I, O>;
+}
+
+/** Per-request options every pipeline call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export function graphInfo(ctx: ModelContext, graph: string): GraphInfo {
+  const info = ctx.graphs[graph];
+  if (!info) throw new Error(`model '${ctx.source.name}' has no graph '${graph}'`);
+  return info;
+}
+
+/** The tensor name for a role: the manifest's mapping, else the graph's n-th input/output. */
+export function ioName(ctx: ModelContext, graph: string, kind: 'inputs' | 'outputs', role: string, fallbackIndex = 0): string {
+  const named = ctx.source.manifest[kind]?.[role];
+  if (named) return named;
+  const info = graphInfo(ctx, graph)[kind][fallbackIndex];
+  if (!info) throw new Error(`model '${ctx.source.name}': graph '${graph}' has no ${kind.slice(0, -1)} for '${role}'`);
+  return info.name;
+}
+
+/** The largest batch a graph accepts on its first axis (a fixed leading dimension caps it). */
+export function batchCap(ctx: ModelContext, graph: string, input: string): number {
+  const dim = graphInfo(ctx, graph).inputs.find((i) => i.name === input)?.shape?.[0];
+  return dim !== undefined && dim > 0 ? Math.min(dim, ctx.batching.max_batch_size) : ctx.batching.max_batch_size;
+}
+
+export function stackFloat32(rows: Float32Array[], dims: number[]): TensorValue {
+  const width = rows[0]?.length ?? 0;
+  const data = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => data.set(r, i * width));
+  return { type: 'float32', dims: [rows.length, ...dims], data };
+}
+
+/** Splits a float tensor along its first axis into one copy per row. */
+export function unstack(t: TensorValue): Float32Array[] {
+  const n = t.dims[0] ?? 0;
+  const data = t.data as Float32Array;
+  const width = n === 0 ? 0 : data.length / n;
+  return Array.from({ length: n }, (_, i) => data.slice(i * width, (i + 1) * width));
+}
+
+export function output(outputs: Record<string, TensorValue>, name: string): TensorValue {
+  const t = outputs[name];
+  if (!t) throw new Error(`the model returned no '${name}' output. This is a bug.`);
+  return t;
+}
+
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, (logits[i] as number) / temperature);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) / temperature - max);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+export function topK(scores: ArrayLike<number>, k: number): { index: number; score: number }[] {
+  return Array.from(scores, (score, index) => ({ index, score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(0, k));
+}
+
+/** Resolves a label given by name or index; throws UNKNOWN_LABEL. */
+export function resolveLabel(labels: string[] | undefined, label: string | number, count: number): number {
+  if (typeof label === 'number') {
+    if (Number.isInteger(label) && label >= 0 && label < count) return label;
+  } else {
+    const i = labels?.findIndex((l) => l.toLowerCase() === label.toLowerCase()) ?? -1;
+    if (i >= 0) return i;
+    const n = Number(label);
+    if (label.trim() !== '' && Number.isInteger(n) && n >= 0 && n < count) return n;
+  }
+  throw new Errors.UNKNOWN_LABEL(String(label), labels?.join(', ') ?? `0..${count - 1}`);
+}

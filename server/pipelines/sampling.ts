@@ -1,0 +1,38 @@
+// Token sampling for text generation: temperature, top-k, top-p (nucleus), seeded.
+import { softmax } from './context.ts';
+import type { Rng } from './random.ts';
+
+export interface SamplingParams {
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+/** Picks the next token from one row of logits. temperature 0 is greedy. */
+export function sample(logits: ArrayLike<number>, params: SamplingParams, rng: Rng): number {
+  if (params.temperature <= 0) {
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[best] as number)) best = i;
+    return best;
+  }
+  const probs = softmax(logits, params.temperature);
+  let order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number) || a - b);
+  if (params.topK > 0) order = order.slice(0, params.topK);
+  if (params.topP < 1) {
+    let cum = 0;
+    const kept: number[] = [];
+    for (const i of order) {
+      kept.push(i);
+      cum += probs[i] as number;
+      if (cum >= params.topP) break;
+    }
+    order = kept;
+  }
+  const total = order.reduce((s, i) => s + (probs[i] as number), 0);
+  let r = rng.uniform() * total;
+  for (const i of order) {
+    r -= probs[i] as number;
+    if (r <= 0) return i;
+  }
+  return order.at(-1) ?? 0;
+}

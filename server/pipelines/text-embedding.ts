@@ -1,0 +1,166 @@
+// text-embedding (BERT-style encoders): tokenize → length-grouped batches under a token budget →
+// encoder → pooled, normalised vectors. Fill-mask chains encoder → MLM head in one worker call;
+// attention maps come from a separate graph so embeddings never pay for them.
+import path from 'node:path';
+import { Errors } from '../errors.ts';
+import type { Timing } from '../inference/batcher.ts';
+import type { TensorValue } from '../inference/onnx.ts';
+import type { RunStep } from '../inference/protocol.ts';
+import { graphInfo, ioName, output, softmax, topK, type CallOptions, type ModelContext } from './context.ts';
+import { loadTokenizer, type Encoded } from './tokenizer.ts';
+
+export type Pooling = 'mean' | 'cls';
+
+export interface TextEmbeddingPipeline {
+  task: 'text-embedding';
+  routes: string[];
+  dimensions: number;
+  maxLength: number;
+  tokenize(text: string, truncate: boolean): Encoded;
+  embed(inputs: string[], opts: CallOptions & { pooling?: Pooling; normalize: boolean; truncate: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
+  fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: { position: number; predictions: { token: string; token_id: number; score: number; sequence: string }[] }[]; timing: Timing }>;
+  attention(text: string, opts: CallOptions): Promise<{ tokens: string[]; attentions: number[][][][]; timing: Timing }>;
+  warmup(): Promise<void>;
+  depth(): number;
+  idle(): Promise<void>;
+}
+
+interface Item {
+  ids: number[];
+  positions?: number[];
+}
+
+export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
+  const { manifest, versionDir, name } = ctx.source;
+  const tokenizer = loadTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'));
+  const encoderGraph = ctx.graphs.encoder ? 'encoder' : 'model';
+  const encoder = graphInfo(ctx, encoderGraph);
+  const hiddenName = ioName(ctx, encoderGraph, 'outputs', 'hidden');
+  const dimensions = encoder.outputs.find((o) => o.name === hiddenName)?.shape?.at(-1) ?? 0;
+  const maxLength = manifest.max_length ?? 512;
+  const defaultPooling: Pooling = manifest.pooling ?? 'mean';
+  const role = (r: string) => manifest.inputs?.[r] ?? r;
+  const inputFor = (r: string) => encoder.inputs.find((i) => i.name === role(r));
+
+  /** Pads a batch and builds the encoder feeds, in the integer type each input declares. */
+  function feeds(items: Item[]): { feeds: Record<string, TensorValue>; length: number } {
+    const t = Math.max(...items.map((it) => it.ids.length));
+    const n = items.length;
+    const grid = (f: (it: Item, j: number) => number) => items.flatMap((it) => Array.from({ length: t }, (_, j) => (j < it.ids.length ? f(it, j) : 0)));
+    const make = (r: string, values: number[]): [string, TensorValue] | undefined => {
+      const info = inputFor(r);
+      if (!info) return undefined;
+      const data = info.type === 'int32' ? Int32Array.from(values) : BigInt64Array.from(values, BigInt);
+      return [info.name, { type: info.type === 'int32' ? 'int32' : 'int64', dims: [n, t], data }];
+    };
+    const entries = [make('input_ids', grid((it, j) => it.ids[j]!)), make('attention_mask', grid(() => 1)), make('token_type_ids', grid(() => 0))];
+    return { feeds: Object.fromEntries(entries.filter((e) => e !== undefined)), length: t };
+  }
+
+  const embedBatcher = ctx.batcher<Item, Float32Array>('embed', async (items) => {
+    const { feeds: f, length } = feeds(items);
+    const { outputs, ms } = await ctx.pool.run([{ graph: encoderGraph, feeds: f, fetches: [hiddenName] }]);
+    const data = output(outputs, hiddenName).data as Float32Array;
+    const rows = items.map((it, i) => data.slice(i * length * dimensions, (i * length + it.ids.length) * dimensions));
+    return { outputs: rows, inferenceMs: ms };
+  });
+
+  const mlmBatcher = manifest.mlm && ctx.graphs.mlm
+    ? ctx.batcher<Item, Float32Array[]>('fill-mask', async (items) => {
+        const { feeds: f, length } = feeds(items);
+        const steps: RunStep[] = [
+          { graph: encoderGraph, feeds: f, fetches: [hiddenName] },
+          { graph: 'mlm', feeds: {}, link: { [manifest.mlm!.input]: hiddenName }, fetches: [manifest.mlm!.output] },
+        ];
+        const { outputs, ms } = await ctx.pool.run(steps);
+        const logits = output(outputs, manifest.mlm!.output);
+        const v = logits.dims.at(-1) ?? 0;
+        const data = logits.data as Float32Array;
+        const rows = items.map((it, i) => (it.positions ?? []).map((p) => data.slice((i * length + p) * v, (i * length + p + 1) * v)));
+        return { outputs: rows, inferenceMs: ms };
+      })
+    : undefined;
+
+  const attnOut = manifest.attention?.output;
+  const attnBatcher = attnOut && ctx.graphs.attention
+    ? ctx.batcher<Item, TensorValue>('attention', async (items) => {
+        const { feeds: f, length } = feeds(items);
+        const { outputs, ms } = await ctx.pool.run([{ graph: 'attention', feeds: f, fetches: [attnOut] }]);
+        const t = output(outputs, attnOut);
+        const [n = 0, layers = 0, heads = 0] = t.dims;
+        const per = layers * heads * length * length;
+        const data = t.data as Float32Array;
+        const rows = Array.from({ length: n }, (_, i) => ({ type: 'float32' as const, dims: [layers, heads, length, length], data: data.slice(i * per, (i + 1) * per) }));
+        return { outputs: rows, inferenceMs: ms };
+      }, { max_batch_size: 1 })
+    : undefined;
+
+  const tokenize = (text: string, truncate: boolean, label = 'text') => {
+    if (text.trim() === '') throw new Errors.INVALID_INPUT(`${label} is empty`);
+    return tokenizer.encode(text, { maxLength, truncate, label });
+  };
+
+  function pool(hidden: Float32Array, pooling: Pooling, normalize: boolean): number[] {
+    const n = hidden.length / dimensions;
+    const v = new Float64Array(dimensions);
+    const rows = pooling === 'cls' ? 1 : n;
+    for (let r = 0; r < rows; r++) for (let d = 0; d < dimensions; d++) v[d]! += hidden[r * dimensions + d]! / rows;
+    const norm = normalize ? Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1 : 1;
+    return Array.from(v, (x) => x / norm);
+  }
+
+  const routes = ['embed', 'tokenize', ...(mlmBatcher ? ['fill-mask'] : []), ...(attnBatcher ? ['attention'] : [])];
+  const unsupported = (route: string) => new Errors.WRONG_TASK(name, `text-embedding model without a '${route}' graph`, routes.join(', '));
+  const batchers = [embedBatcher, mlmBatcher, attnBatcher].filter((b) => b !== undefined);
+
+  return {
+    task: 'text-embedding',
+    routes,
+    dimensions,
+    maxLength,
+    tokenize: (text, truncate) => tokenize(text, truncate),
+    async embed(inputs, opts) {
+      const encoded = inputs.map((text, i) => tokenize(text, opts.truncate, `inputs[${i}]`));
+      const answers = await Promise.all(encoded.map((e) => embedBatcher.submit({ ids: e.ids }, { ...opts, cost: e.ids.length })));
+      return {
+        embeddings: answers.map((a) => pool(a.value, opts.pooling ?? defaultPooling, opts.normalize)),
+        tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
+        timing: answers.map((a) => a.timing),
+      };
+    },
+    async fillMask(text, opts) {
+      if (!mlmBatcher) throw unsupported('fill-mask');
+      const enc = tokenize(text, false);
+      const maskId = tokenizer.tokenId(tokenizer.maskToken);
+      const positions = enc.ids.flatMap((id, i) => (id === maskId ? [i] : []));
+      if (positions.length === 0) throw new Errors.INVALID_INPUT(`text must contain ${tokenizer.maskToken}`);
+      const { value, timing } = await mlmBatcher.submit({ ids: enc.ids, positions }, { ...opts, cost: enc.ids.length });
+      const masks = positions.map((position, m) => ({
+        position,
+        predictions: topK(softmax(value[m]!), opts.topK).map(({ index, score }) => {
+          const filled = enc.ids.map((id, i) => (i === position ? index : id));
+          return { token: tokenizer.token(index), token_id: index, score, sequence: tokenizer.decode(filled) };
+        }),
+      }));
+      return { masks, timing };
+    },
+    async attention(text, opts) {
+      if (!attnBatcher) throw unsupported('attention');
+      const enc = tokenize(text, false);
+      const { value, timing } = await attnBatcher.submit({ ids: enc.ids }, { ...opts, cost: enc.ids.length });
+      const [layers = 0, heads = 0, t = 0] = value.dims;
+      const data = value.data as Float32Array;
+      const attentions = Array.from({ length: layers }, (_, l) =>
+        Array.from({ length: heads }, (_, h) =>
+          Array.from({ length: t }, (_, i) => Array.from(data.subarray(((l * heads + h) * t + i) * t, ((l * heads + h) * t + i + 1) * t)))));
+      return { tokens: enc.tokens, attentions, timing };
+    },
+    async warmup() {
+      await embedBatcher.submit({ ids: tokenizer.encode('warm up', { maxLength, truncate: true, label: 'warmup' }).ids });
+    },
+    depth: () => batchers.reduce((s, b) => s + b.depth, 0),
+    idle: async () => {
+      await Promise.all(batchers.map((b) => b.idle()));
+    },
+  };
+}

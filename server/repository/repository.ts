@@ -1,0 +1,94 @@
+// Reads a model repository: one folder per model, an optional manifest.json, optional numbered
+// version folders (Triton layout, the highest is served). Problems become per-model errors.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { checkTaskFields, parseManifest, type Manifest } from './manifest.ts';
+
+export const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+export interface ModelSource {
+  name: string;
+  dir: string;
+  /** Folder the graph files are resolved in (a version folder or `dir`). */
+  versionDir: string;
+  versions: string[];
+  version: string;
+  manifest: Manifest;
+  graphs: Record<string, string>;
+}
+
+export interface ModelSourceError {
+  name: string;
+  dir: string;
+  error: string;
+}
+
+export type ScanResult = ModelSource | ModelSourceError;
+
+export function isValidModelName(name: string): boolean {
+  return MODEL_NAME.test(name) && !name.includes('..');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
+
+async function listVersions(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => Number(a) - Number(b));
+}
+
+async function readManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, 'manifest.json');
+  if (!(await exists(file))) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`manifest.json is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifest = parseManifest(json);
+  checkTaskFields(manifest);
+  return manifest;
+}
+
+/** Reads one model folder. Throws with a readable message when it cannot be served. */
+export async function readModel(dir: string, folderName = path.basename(dir)): Promise<ModelSource> {
+  const manifest = await readManifest(dir);
+  const name = manifest.name ?? folderName;
+  if (!isValidModelName(name)) throw new Error(`invalid model name '${name}'`);
+  const versions = await listVersions(dir);
+  const version = versions.at(-1) ?? '1';
+  const versionDir = versions.length > 0 ? path.join(dir, version) : dir;
+  const graphs: Record<string, string> = {};
+  for (const [graph, file] of Object.entries(manifest.graphs ?? { model: 'model.onnx' })) {
+    const full = path.resolve(versionDir, file);
+    if (!full.startsWith(path.resolve(dir) + path.sep)) throw new Error(`graph '${graph}' points outside the model folder`);
+    if (!(await exists(full))) throw new Error(`graph '${graph}': file ${path.relative(dir, full)} not found`);
+    graphs[graph] = full;
+  }
+  return { name, dir, versionDir, versions: versions.length > 0 ? versions : ['1'], version, manifest, graphs };
+}
+
+/** Scans the repository; each folder yields a source or an error, never an exception. */
+export async function scanRepository(root: string): Promise<ScanResult[]> {
+  const entries = await fs.readdir(root, { withFileTypes: true });
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return Promise.all(
+    folders.map(async (folder): Promise<ScanResult> => {
+      const dir = path.join(root, folder);
+      try {
+        return await readModel(dir, folder);
+      } catch (err) {
+        return { name: folder, dir, error: (err as Error).message };
+      }
+    }),
+  );
+}
+
+export function isSourceError(r: ScanResult): r is ModelSourceError {
+  return 'error' in r;
+}

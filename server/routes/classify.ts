@@ -1,0 +1,61 @@
+// POST /v1/models/:model/classify — images as multipart files, a raw image body, or JSON base64.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Errors } from '../errors.ts';
+import { ModelParams, errorResponses } from '../schemas/common.ts';
+import { ClassifyJsonBody, ClassifyQuery, ClassifyResponse } from '../schemas/tasks.ts';
+import { clientSignal, timingHeaders } from './request-context.ts';
+
+const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}$/;
+
+async function collectImages(request: FastifyRequest, maxImages: number): Promise<Buffer[]> {
+  if (request.isMultipart()) {
+    const images: Buffer[] = [];
+    for await (const part of request.files()) {
+      images.push(await part.toBuffer());
+      if (images.length > maxImages) throw new Errors.INVALID_INPUT(`at most ${maxImages} images per request`);
+    }
+    return images;
+  }
+  const body = request.body;
+  if (Buffer.isBuffer(body)) return [body];
+  const { images } = body as { images: string[] };
+  if (images.length > maxImages) throw new Errors.INVALID_INPUT(`at most ${maxImages} images per request`);
+  return images.map((b64, i) => {
+    const clean = b64.replace(/^data:[^,]*;base64,/, '');
+    if (!BASE64.test(clean)) throw new Errors.INVALID_INPUT(`images[${i}] is not base64`);
+    return Buffer.from(clean, 'base64');
+  });
+}
+
+const classify: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/v1/models/:model/classify',
+    {
+      schema: {
+        tags: ['image-classification'],
+        summary: 'Classify images (multipart files, a raw image body, or JSON base64)',
+        consumes: ['multipart/form-data', 'application/json', 'image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/tiff', 'application/octet-stream'],
+        params: ModelParams,
+        querystring: ClassifyQuery,
+        body: { content: { 'application/json': { schema: ClassifyJsonBody } } },
+        response: { 200: ClassifyResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { model } = request.params;
+      const { pipeline } = app.pipelineFor(model, 'classify', ['image-classification'] as const);
+      const images = await collectImages(request, app.config.maxImages);
+      if (images.length === 0) throw new Errors.INVALID_INPUT('no image in the request: send multipart file fields, a raw image body or {"images": [base64]}');
+      const { results, timing } = await pipeline.classify(images, {
+        topK: request.query.top_k ?? 5,
+        timeoutMs: request.query.timeout_ms,
+        signal: clientSignal(request, reply),
+      });
+      timingHeaders(reply, timing);
+      return { model, results };
+    },
+  );
+};
+
+export default classify;

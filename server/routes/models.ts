@@ -1,0 +1,57 @@
+// GET /v1/models and /v1/models/:model: every model with its state, error, task, I/O and batching.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Errors } from '../errors.ts';
+import type { ModelEntry } from '../inference/model-registry.ts';
+import type { TensorInfo } from '../inference/onnx.ts';
+import { isValidModelName } from '../repository/repository.ts';
+import { ErrorBody, ModelParams } from '../schemas/common.ts';
+import { ModelInfo, ModelList } from '../schemas/models.ts';
+
+const tensors = (list: TensorInfo[]) => list.map((t) => ({ name: t.name, datatype: t.type ?? 'non-tensor', shape: t.shape ?? [] }));
+
+export function describeModel(m: ModelEntry) {
+  const graphs = Object.entries(m.graphs ?? {});
+  return {
+    name: m.name,
+    task: m.task ?? null,
+    state: m.state,
+    ...(m.error ? { error: m.error } : {}),
+    ...(m.source?.manifest.description ? { description: m.source.manifest.description } : {}),
+    ...(m.source ? { version: m.source.version, versions: m.source.versions } : {}),
+    routes: (m.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`),
+    ...(m.source?.manifest.labels ? { labels: m.source.manifest.labels } : {}),
+    inputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.inputs)])),
+    outputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.outputs)])),
+    ...(m.batching ? { batching: m.batching } : {}),
+    ...(m.instances ? { instances: m.instances, intra_op_threads: m.intraOpThreads } : {}),
+    queue_depth: m.pipeline?.depth() ?? 0,
+    stats: {
+      batches: m.stats.batches,
+      items: m.stats.items,
+      largest_batch: m.stats.largestBatch,
+      dropped_aborted: m.stats.dropped.aborted,
+      dropped_timeout: m.stats.dropped.timeout,
+      worker_restarts: m.restarts,
+    },
+  };
+}
+
+const models: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/v1/models', { schema: { tags: ['models'], summary: 'List models', response: { 200: ModelList } } }, async () => ({
+    models: app.models.list().map(describeModel),
+  }));
+
+  app.get(
+    '/v1/models/:model',
+    { schema: { tags: ['models'], summary: 'One model', params: ModelParams, response: { 200: ModelInfo, 400: ErrorBody, 404: ErrorBody } } },
+    async (request) => {
+      const { model } = request.params;
+      if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
+      const entry = app.models.get(model);
+      if (!entry) throw new Errors.MODEL_NOT_FOUND(model);
+      return describeModel(entry);
+    },
+  );
+};
+
+export default models;

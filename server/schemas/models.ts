@@ -1,0 +1,44 @@
+// Schemas of the model listing routes.
+import { Type } from 'typebox';
+
+const TensorInfo = Type.Object({
+  name: Type.String(),
+  datatype: Type.String(),
+  shape: Type.Array(Type.Integer()),
+});
+
+export const ModelInfo = Type.Object({
+  name: Type.String(),
+  task: Type.Union([Type.String(), Type.Null()]),
+  state: Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('failed')]),
+  error: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+  versions: Type.Optional(Type.Array(Type.String())),
+  routes: Type.Array(Type.String()),
+  labels: Type.Optional(Type.Array(Type.String())),
+  inputs: Type.Record(Type.String(), Type.Array(TensorInfo)),
+  outputs: Type.Record(Type.String(), Type.Array(TensorInfo)),
+  batching: Type.Optional(
+    Type.Object({
+      max_batch_size: Type.Integer(),
+      max_queue_delay_ms: Type.Integer(),
+      max_queue_size: Type.Integer(),
+      timeout_ms: Type.Integer(),
+      max_batch_tokens: Type.Integer(),
+    }),
+  ),
+  instances: Type.Optional(Type.Integer()),
+  intra_op_threads: Type.Optional(Type.Integer()),
+  queue_depth: Type.Integer(),
+  stats: Type.Object({
+    batches: Type.Integer(),
+    items: Type.Integer(),
+    largest_batch: Type.Integer(),
+    dropped_aborted: Type.Integer(),
+    dropped_timeout: Type.Integer(),
+    worker_restarts: Type.Integer(),
+  }),
+});
+
+export const ModelList = Type.Object({ models: Type.Array(ModelInfo) });

@@ -1,0 +1,48 @@
+// The ortserve process: config, logger, listen, graceful shutdown. The only file that listens.
+import { buildApp } from './app.ts';
+import { ConfigError, helpText, loadConfig, type Config } from './config.ts';
+
+function parseConfig(): Config {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(helpText());
+    process.exit(0);
+  }
+  try {
+    return loadConfig();
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${helpText()}`);
+    process.exit(2);
+  }
+}
+
+const config = parseConfig();
+const app = await buildApp({ config, logger: { level: config.logLevel } });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining: no new connections, finishing accepted work');
+  app.draining = true;
+  const timer = setTimeout(() => {
+    app.log.error('drain timeout: exiting with work still in flight');
+    process.exit(1);
+  }, config.drainTimeoutMs);
+  timer.unref();
+  await app.close();
+  app.log.info('stopped');
+  process.exit(0);
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await app.listen({ host: config.host, port: config.port });
+} catch (err) {
+  app.log.error({ err }, 'could not listen');
+  process.exit(1);
+}
+app.models.whenLoaded().then(() => app.log.info({ ready: app.models.allReady() }, 'models loaded'), (err: unknown) => app.log.error({ err }, 'model repository failed'));
+
+export { ConfigError };
