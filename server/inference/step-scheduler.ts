@@ -1,6 +1,7 @@
 // Continuous batching for recurrent generation: active sequences advance one token per batched
 // run; waiting sequences join between steps (after a prefill of their prompt) and finished ones
 // leave. Recurrent state stays here, on the server, between steps.
+import { setImmediate as nextTick } from 'node:timers/promises';
 import { Errors } from '../errors.ts';
 import type { BatcherHooks } from './batcher.ts';
 import { InferenceError, WorkerFailedError } from './worker-pool.ts';
@@ -148,6 +149,8 @@ export class StepScheduler {
         this.active = this.active.filter((s) => !s.settled);
         if (this.active.length > 0) await this.step();
         this.active = this.active.filter((s) => !s.settled);
+        // Let timers, aborts and new requests in between steps, however fast a step is.
+        await nextTick();
       }
     } finally {
       this.running = false;

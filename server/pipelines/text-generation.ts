@@ -37,7 +37,7 @@ export interface TextGenerationPipeline {
 }
 
 /** Holds back text that may be the start of a stop string, so streamed text never includes one. */
-function stopMatcher(stop: string[]) {
+export function stopMatcher(stop: string[]) {
   return (text: string): { hit: number | null; safe: number } => {
     for (const s of stop) {
       const at = text.indexOf(s);
