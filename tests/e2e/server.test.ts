@@ -1,0 +1,110 @@
+// End-to-end on a real port, with the server as a child process running its worker threads.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fashionPng } from '../helpers/images.ts';
+import { startServer, type ServerProcess } from '../helpers/server-process.ts';
+
+let srv: ServerProcess;
+beforeAll(async () => {
+  srv = await startServer();
+});
+afterAll(async () => {
+  if (srv.proc.exitCode === null) {
+    srv.proc.kill('SIGKILL');
+    await srv.exited;
+  }
+});
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+describe('event loop stays free under load', () => {
+  it('answers /health/live with p99 < 50 ms while bert-mini is saturated', async () => {
+    const texts = ['a short one', 'a somewhat longer sentence about the weather and the sea', 'x '.repeat(60)];
+    let stop = false;
+    let done = 0;
+    const load = Array.from({ length: 48 }, async (_, i) => {
+      while (!stop) {
+        const r = await postJson('/v1/models/bert-mini/embed', { inputs: texts[i % texts.length] });
+        expect(r.status).toBe(200);
+        await r.arrayBuffer();
+        done++;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const probes: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`${srv.url}/health/live`);
+      await r.arrayBuffer();
+      probes.push(performance.now() - t0);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    stop = true;
+    await Promise.all(load);
+    const p99 = percentile(probes, 99);
+    console.log(`/health/live under load: p50 ${percentile(probes, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${done} embeds served meanwhile`);
+    expect(done).toBeGreaterThan(100);
+    expect(p99).toBeLessThan(50);
+  });
+});
+
+describe('dynamic batching', () => {
+  it('serves N concurrent classify requests in fewer than N batches', async () => {
+    const png = await fashionPng(1);
+    const before = (await (await fetch(`${srv.url}/v1/models/fashion-cnn`)).json()).stats;
+    const n = 64;
+    const sizes = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const r = await fetch(`${srv.url}/v1/models/fashion-cnn/classify`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
+        expect(r.status).toBe(200);
+        await r.json();
+        return Number(r.headers.get('x-batch-size'));
+      }),
+    );
+    const after = (await (await fetch(`${srv.url}/v1/models/fashion-cnn`)).json()).stats;
+    const batches = after.batches - before.batches;
+    console.log(`${n} concurrent requests → ${batches} batches, largest ${Math.max(...sizes)}`);
+    expect(after.items - before.items).toBe(n);
+    expect(batches).toBeLessThan(n);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+});
+
+describe('continuous batching for the RNN', () => {
+  it('runs 8 streams in shared steps, and seeded output is the same alone or in company', async () => {
+    const body = (i: number) => ({ prompt: `Fortune ${i}: `, max_tokens: 48, temperature: 0.9, seed: 100 + i });
+    const alone: string[] = [];
+    for (let i = 0; i < 8; i++) alone.push((await (await postJson('/v1/models/fortune-rnn/generate', body(i))).json()).text);
+    const before = (await (await fetch(`${srv.url}/v1/models/fortune-rnn`)).json()).stats;
+    const together = await Promise.all(Array.from({ length: 8 }, async (_, i) => (await (await postJson('/v1/models/fortune-rnn/generate', body(i))).json()).text as string));
+    const after = (await (await fetch(`${srv.url}/v1/models/fortune-rnn`)).json()).stats;
+    const steps = after.batches - before.batches;
+    const tokens = after.items - before.items;
+    console.log(`8 streams × 48 tokens: ${tokens} sequence-steps in ${steps} batched runs (largest ${after.largest_batch})`);
+    expect(after.largest_batch).toBeGreaterThanOrEqual(4);
+    expect(steps).toBeLessThan(tokens / 2);
+    expect(together).toEqual(alone);
+  });
+
+  it('streams over a real socket, token by token', async () => {
+    const r = await postJson('/v1/models/fortune-rnn/generate', { prompt: 'The ', max_tokens: 30, seed: 3, stream: true });
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    const reader = r.body!.getReader();
+    let chunks = 0;
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks++;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('"finish_reason":"length"');
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(chunks).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,18 @@
+// Builds the app over a model repository (the bundled models by default) for inject tests.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MODELS = path.join(ROOT, 'models');
+export const SHARED = path.resolve(ROOT, '../shared/real-models');
+
+export async function testApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadConfig([], { ORTSERVE_MODELS: MODELS, ...env });
+  const app = await buildApp({ config });
+  await app.ready();
+  await app.models.whenLoaded();
+  return app;
+}

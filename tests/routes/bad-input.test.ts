@@ -1,0 +1,127 @@
+// Every kind of bad input gets a 4xx JSON error that says what was wrong, never a 5xx or a
+// crash, and the next request is served normally.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../helpers/app.ts';
+import { bombPng, fashionPng } from '../helpers/images.ts';
+import { multipart } from '../helpers/multipart.ts';
+
+let app: FastifyInstance;
+let png: Buffer;
+beforeAll(async () => {
+  app = await testApp({ ORTSERVE_BODY_LIMIT: String(1024 * 1024) });
+  png = await fashionPng(0);
+});
+afterAll(async () => {
+  await app.close();
+});
+
+function expectError(res: LightMyRequestResponse, status: number, message: RegExp, code?: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = res.json();
+  expect(body).toMatchObject({ statusCode: status, error: expect.any(String), code: expect.any(String) });
+  expect(body.message).toMatch(message);
+  if (code) expect(body.code).toBe(code);
+  expect(res.body).not.toMatch(/\bat .*\.ts:\d+/);
+}
+
+const classify = (payload: Buffer | string | object, type = 'image/png', url = '/v1/models/fashion-cnn/classify') =>
+  app.inject({ method: 'POST', url, headers: { 'content-type': type }, payload: payload as Buffer });
+const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+
+describe('bad images', () => {
+  it('rejects a corrupt PNG', async () => {
+    const corrupt = Buffer.from(png);
+    corrupt.fill(7, 40, 80);
+    expectError(await classify(corrupt), 400, /could not be decoded/, 'ORT_INVALID_IMAGE');
+  });
+  it('rejects a truncated PNG', async () => {
+    expectError(await classify(png.subarray(0, 60)), 400, /could not be decoded/);
+  });
+  it('rejects a file that is not an image', async () => {
+    expectError(await classify(Buffer.from('just some text, not pixels')), 400, /could not be decoded/);
+  });
+  it('rejects a decompression bomb (tiny PNG declaring 20000×20000) before decoding it', async () => {
+    const bomb = await bombPng();
+    expect(bomb.length).toBeLessThan(4096);
+    expectError(await classify(bomb), 413, /20000×20000/, 'ORT_IMAGE_TOO_LARGE');
+  });
+  it('rejects a bad file among good ones in a multipart upload', async () => {
+    const form = await multipart([
+      { field: 'a', name: 'a.png', type: 'image/png', data: png },
+      { field: 'b', name: 'b.png', type: 'image/png', data: Buffer.from('nope') },
+    ]);
+    expectError(await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', ...form }), 400, /#2/);
+  });
+  it('rejects an empty multipart upload and bad base64', async () => {
+    const form = await multipart([]);
+    expectError(await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', ...form }), 400, /no image/);
+    expectError(await post('/v1/models/fashion-cnn/classify', { images: ['%%%not-base64%%%'] }), 400, /base64/);
+    expectError(await post('/v1/models/fashion-cnn/classify', { images: [] }), 400, /images/);
+  });
+});
+
+describe('bad requests', () => {
+  it('415 for a content type the route does not take', async () => {
+    expectError(await classify('hello', 'text/plain'), 415, /content-type|Unsupported Media Type/i);
+  });
+  it('413 for a body over the size limit', async () => {
+    expectError(await classify(Buffer.alloc(2 * 1024 * 1024, 1)), 413, /too large|limit/i);
+  });
+  it('400 for invalid JSON', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/models/bert-mini/embed', headers: { 'content-type': 'application/json' }, payload: '{"inputs": ' });
+    expectError(res, 400, /JSON/i);
+  });
+  it('400 for missing and mistyped fields, naming the field', async () => {
+    expectError(await post('/v1/models/bert-mini/embed', {}), 400, /inputs/);
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: 42 }), 400, /inputs/);
+    expectError(await post('/v1/models/fortune-rnn/generate', { max_tokens: 5 }), 400, /prompt/);
+    expectError(await post('/v1/models/fortune-rnn/generate', { prompt: 123 }), 400, /prompt/);
+    expectError(await post('/v1/models/fortune-rnn/generate', { prompt: 'x', temperature: 'hot' }), 400, /temperature/);
+    expectError(await post('/v1/models/fashion-dcgan/generate', { count: 'three' }), 400, /count/);
+    expectError(await post('/v1/models/fashion-dcgan/generate', { prompt: 'a dress' }), 400, /prompt|additional/i);
+    expectError(await post('/v1/models/fortune-rnn/generate', ['not', 'an', 'object']), 400, /object/);
+  });
+  it('400 for empty text', async () => {
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: '   ' }), 400, /empty/);
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: ['ok', ''] }), 400, /inputs\[1\].*empty/);
+    expectError(await post('/v1/models/bert-mini/fill-mask', { text: 'no mask here' }), 400, /\[MASK\]/);
+  });
+  it('rejects text and counts over their caps', async () => {
+    expectError(await post('/v1/models/fortune-rnn/generate', { prompt: 'x'.repeat(5000) }), 400, /prompt/);
+    expectError(await post('/v1/models/fortune-rnn/generate', { prompt: 'x', max_tokens: 100000 }), 400, /max_tokens/);
+    expectError(await post('/v1/models/fashion-dcgan/generate', { count: 1000 }), 400, /count/);
+    expectError(await post('/v1/models/fashion-dcgan/interpolate', { from_seed: 1, to_seed: 2, steps: 1000 }), 400, /steps/);
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: Array(300).fill('a') }), 400, /inputs/);
+  });
+  it('422 for text longer than the model allows unless truncation is asked for', async () => {
+    const long = 'word '.repeat(400);
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: long, truncate: false }), 422, /tokens.*allows/, 'ORT_INPUT_TOO_LONG');
+    const ok = await post('/v1/models/bert-mini/embed', { inputs: long, truncate: true });
+    expect(ok.statusCode).toBe(200);
+    expectError(await post('/v1/models/bert-mini/attention', { text: long }), 422, /truncate/);
+  });
+  it('404 for an unknown model; 400/404 for names with .. or slashes', async () => {
+    expectError(await post('/v1/models/nope/embed', { inputs: 'x' }), 404, /nope/, 'ORT_MODEL_NOT_FOUND');
+    expectError(await post('/v1/models/../embed', { inputs: 'x' }), 404, /not found/i);
+    expectError(await post('/v1/models/..%2Fetc/embed', { inputs: 'x' }), 400, /Invalid model name/);
+    expectError(await post('/v1/models/a%2Fb/embed', { inputs: 'x' }), 400, /Invalid model name/);
+    expectError(await app.inject('/v1/models/..'), 400, /Invalid model name/);
+  });
+  it('400 for an unknown label', async () => {
+    expectError(await post('/v1/models/fashion-dcgan/generate', { label: 'Spaceship' }), 400, /Spaceship.*Sneaker/, 'ORT_UNKNOWN_LABEL');
+    expectError(await post('/v1/models/fashion-dcgan/generate', { label: 10 }), 400, /10/);
+  });
+  it('404 naming the task and routes when a route does not fit the model', async () => {
+    expectError(await post('/v1/models/bert-mini/generate', { prompt: 'x' }), 404, /text-embedding.*\/embed/, 'ORT_WRONG_TASK');
+    expectError(await classify(png, 'image/png', '/v1/models/fortune-rnn/classify'), 404, /text-generation.*\/generate/);
+  });
+});
+
+describe('after all that', () => {
+  it('still serves normally', async () => {
+    const res = await classify(png);
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject('/health/ready')).statusCode).toBe(200);
+  });
+});
