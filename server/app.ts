@@ -5,12 +5,16 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import errorHandler from './plugins/error-handler.ts';
+import metrics from './plugins/metrics.ts';
 import models from './plugins/models.ts';
+import openapi from './plugins/openapi.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
 import health from './routes/health.ts';
 import modelRoutes from './routes/models.ts';
+import openai from './routes/openai.ts';
+import v2 from './routes/v2.ts';
 
 export interface AppOptions {
   config: Config;
@@ -30,8 +34,10 @@ export async function buildApp({ config, logger = false }: AppOptions): Promise<
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   await app.register(errorHandler);
+  await app.register(openapi);
   await app.register(multipart, { limits: { fileSize: config.bodyLimit, files: config.maxImages, fields: 16, parts: config.maxImages + 16 } });
   app.addContentTypeParser(RAW_IMAGE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  await app.register(metrics);
   await app.register(models, { config });
 
   await app.register(health);
@@ -39,5 +45,7 @@ export async function buildApp({ config, logger = false }: AppOptions): Promise<
   await app.register(classify);
   await app.register(generate);
   await app.register(embed);
+  await app.register(openai);
+  await app.register(v2);
   return app;
 }

@@ -36,6 +36,7 @@ export const SETTINGS = {
   bodyLimit: setting({ flag: 'body-limit', env: 'ORTSERVE_BODY_LIMIT', kind: 'int', default: 8 * 1024 * 1024, doc: 'Largest request body in bytes (→ 413)' }),
   maxImagePixels: setting({ flag: 'max-image-pixels', env: 'ORTSERVE_MAX_IMAGE_PIXELS', kind: 'int', default: 40_000_000, doc: 'Largest decoded image, width × height (→ 413)' }),
   maxImages: setting({ flag: 'max-images', env: 'ORTSERVE_MAX_IMAGES', kind: 'int', default: 64, doc: 'Most images in one classify request' }),
+  adminToken: setting({ flag: 'admin-token', env: 'ORTSERVE_ADMIN_TOKEN', kind: 'string', default: undefined, doc: 'Enables the model repository API (/v2/repository/*) for requests with "Authorization: Bearer <token>"' }),
   drainTimeoutMs: setting({ flag: 'drain-timeout-ms', env: 'ORTSERVE_DRAIN_TIMEOUT_MS', kind: 'int', default: 30_000, doc: 'On SIGTERM/SIGINT, how long queued and in-flight work may take before exit' }),
 } as const;
 

@@ -1,16 +1,19 @@
 // Loaded models and their lifecycle: scan the repository, start each model's workers, build its
-// task pipeline, warm it up. A model that fails is kept with its error; the others still serve.
+// task pipeline and tensor (V2) runner, warm it up. A model that fails is kept with its error;
+// the others still serve. Models can be re-read (hot-swapped) or unloaded at run time.
+import path from 'node:path';
 import { defaultIntraOpThreads, type Config } from '../config.ts';
-import { PIPELINES, type Pipeline } from '../pipelines/index.ts';
 import type { ModelContext } from '../pipelines/context.ts';
+import { PIPELINES, type Pipeline } from '../pipelines/index.ts';
+import { tensorInfer, type TensorInferRunner } from '../pipelines/tensor-infer.ts';
 import { DEFAULT_BATCHING, type Batching, type Task } from '../repository/manifest.ts';
-import { isSourceError, scanRepository, type ModelSource } from '../repository/repository.ts';
-import { Batcher } from './batcher.ts';
+import { isSourceError, readModel, scanRepository, type ModelSource } from '../repository/repository.ts';
+import { Batcher, type BatcherHooks } from './batcher.ts';
 import { createStats, statsHooks, type ModelStats } from './model-stats.ts';
 import type { GraphInfo } from './protocol.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-export type ModelState = 'loading' | 'ready' | 'failed';
+export type ModelState = 'loading' | 'ready' | 'failed' | 'unavailable';
 
 export interface ModelEntry {
   name: string;
@@ -25,6 +28,7 @@ export interface ModelEntry {
   intraOpThreads?: number;
   pool?: WorkerPool;
   pipeline?: Pipeline;
+  tensor?: TensorInferRunner;
   stats: ModelStats;
   restarts: number;
 }
@@ -35,15 +39,23 @@ export interface RegistryLogger {
   error(obj: object, msg: string): void;
 }
 
+export interface RegistryOptions {
+  config: Config;
+  log: RegistryLogger;
+  /** Metric hooks per model operation (the metrics plugin's). */
+  hooks?: (model: string, operation: string) => BatcherHooks;
+}
+
+const emptyEntry = (name: string, dir: string): ModelEntry => ({ name, dir, state: 'loading', stats: createStats(), restarts: 0 });
+
 export class ModelRegistry {
   private readonly models = new Map<string, ModelEntry>();
-  private readonly config: Config;
-  private readonly log: RegistryLogger;
+  private readonly opts: RegistryOptions;
   private loading: Promise<void> = Promise.resolve();
+  private defaultThreads = 1;
 
-  constructor(config: Config, log: RegistryLogger) {
-    this.config = config;
-    this.log = log;
+  constructor(opts: RegistryOptions) {
+    this.opts = opts;
   }
 
   /** Starts loading every model of the repository; `whenLoaded()` resolves when all settled. */
@@ -63,32 +75,75 @@ export class ModelRegistry {
     return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Ready when every model that was not deliberately unloaded is ready. */
   allReady(): boolean {
-    return this.models.size > 0 && [...this.models.values()].every((m) => m.state === 'ready');
+    const live = this.list().filter((m) => m.state !== 'unavailable');
+    return live.length > 0 && live.every((m) => m.state === 'ready');
+  }
+
+  /** Reads a model folder anew and swaps it in once warm; requests in flight finish on the old one. */
+  async load(name: string): Promise<ModelEntry> {
+    const dir = this.models.get(name)?.dir ?? path.join(this.opts.config.models, name);
+    const next = emptyEntry(name, dir);
+    try {
+      next.source = await readModel(dir, name);
+      next.task = next.source.manifest.task;
+    } catch (err) {
+      next.state = 'failed';
+      next.error = (err as Error).message;
+    }
+    if (next.source) await this.start1(next);
+    const old = this.models.get(name);
+    if (next.state === 'ready' || !old || old.state !== 'ready') {
+      this.models.set(name, next);
+      if (old) void this.retire(old);
+    } else {
+      await next.pool?.close();
+    }
+    return next;
+  }
+
+  /** Stops serving a model; queued and in-flight requests finish first. */
+  async unload(name: string): Promise<ModelEntry | undefined> {
+    const old = this.models.get(name);
+    if (!old) return undefined;
+    const gone: ModelEntry = { ...emptyEntry(name, old.dir), state: 'unavailable', task: old.task, source: old.source };
+    this.models.set(name, gone);
+    await this.retire(old);
+    return gone;
   }
 
   /** Waits for queued and in-flight work, then stops every worker. */
   async close(): Promise<void> {
     await this.loading;
-    await Promise.all(this.list().map((m) => m.pipeline?.idle()));
-    await Promise.all(this.list().map((m) => m.pool?.close()));
+    await Promise.all(this.list().map((m) => this.retire(m)));
+  }
+
+  private async retire(entry: ModelEntry): Promise<void> {
+    await Promise.all([entry.pipeline?.idle(), entry.tensor?.idle()]);
+    await entry.pool?.close();
   }
 
   private async loadAll(): Promise<void> {
-    const scanned = await scanRepository(this.config.models);
+    const scanned = await scanRepository(this.opts.config.models);
+    this.defaultThreads = defaultIntraOpThreads(scanned.length);
     for (const s of scanned) {
+      const entry = emptyEntry(s.name, s.dir);
       if (isSourceError(s)) {
-        this.models.set(s.name, { name: s.name, dir: s.dir, state: 'failed', error: s.error, stats: createStats(), restarts: 0 });
-        this.log.error({ model: s.name, err: s.error }, 'model failed to load');
+        entry.state = 'failed';
+        entry.error = s.error;
+        this.opts.log.error({ model: s.name, err: s.error }, 'model failed to load');
       } else {
-        this.models.set(s.name, { name: s.name, dir: s.dir, state: 'loading', task: s.manifest.task, source: s, stats: createStats(), restarts: 0 });
+        entry.source = s;
+        entry.task = s.manifest.task;
       }
+      this.models.set(entry.name, entry);
     }
-    const threads = defaultIntraOpThreads(scanned.length);
-    await Promise.all(this.list().filter((m) => m.state === 'loading').map((m) => this.load(m, threads)));
+    await Promise.all(this.list().filter((m) => m.state === 'loading').map((m) => this.start1(m)));
   }
 
-  private async load(entry: ModelEntry, defaultThreads: number): Promise<void> {
+  private async start1(entry: ModelEntry): Promise<void> {
+    const { config, log } = this.opts;
     const source = entry.source!;
     const { manifest } = source;
     const started = performance.now();
@@ -96,52 +151,57 @@ export class ModelRegistry {
       ...DEFAULT_BATCHING,
       ...manifest.batching,
       ...definedOnly({
-        max_batch_size: this.config.maxBatchSize,
-        max_queue_delay_ms: this.config.maxQueueDelayMs,
-        max_queue_size: this.config.maxQueueSize,
-        timeout_ms: this.config.timeoutMs,
+        max_batch_size: config.maxBatchSize,
+        max_queue_delay_ms: config.maxQueueDelayMs,
+        max_queue_size: config.maxQueueSize,
+        timeout_ms: config.timeoutMs,
       }),
     };
-    entry.instances = this.config.instances ?? manifest.instances ?? 1;
-    entry.intraOpThreads = this.config.intraOpThreads ?? manifest.intra_op_threads ?? defaultThreads;
+    entry.instances = config.instances ?? manifest.instances ?? 1;
+    entry.intraOpThreads = config.intraOpThreads ?? manifest.intra_op_threads ?? this.defaultThreads;
     const pool = new WorkerPool({
       name: entry.name,
       graphs: source.graphs,
       instances: entry.instances,
       intraOpThreads: entry.intraOpThreads,
-      onLog: (level, msg) => this.log[level]({ model: entry.name }, msg),
+      onLog: (level, msg) => log[level]({ model: entry.name }, msg),
       onRestart: () => entry.restarts++,
     });
     entry.pool = pool;
     try {
       entry.graphs = await pool.start();
+      const ctx = this.context(entry, source, pool);
+      entry.tensor = tensorInfer(ctx);
       if (manifest.task) {
-        entry.pipeline = PIPELINES[manifest.task](this.context(entry, source, pool));
+        entry.pipeline = PIPELINES[manifest.task](ctx);
         await entry.pipeline.warmup();
+      } else {
+        await entry.tensor.warmup().catch((err: Error) => log.warn({ model: entry.name, err: err.message }, 'warm-up with zero inputs failed; serving anyway'));
       }
       entry.state = 'ready';
-      this.log.info({ model: entry.name, task: entry.task ?? 'generic', ms: Math.round(performance.now() - started) }, 'model ready');
+      log.info({ model: entry.name, task: entry.task ?? 'generic', ms: Math.round(performance.now() - started) }, 'model ready');
     } catch (err) {
       entry.state = 'failed';
       entry.error = (err as Error).message;
       entry.pipeline = undefined;
+      entry.tensor = undefined;
       await pool.close();
-      this.log.error({ model: entry.name, err: entry.error }, 'model failed to load');
+      log.error({ model: entry.name, err: entry.error }, 'model failed to load');
     }
   }
 
   private context(entry: ModelEntry, source: ModelSource, pool: WorkerPool): ModelContext {
     const batching = entry.batching!;
-    const hooks = () => statsHooks(entry.stats);
+    const hooks = (operation: string) => statsHooks(entry.stats, this.opts.hooks?.(entry.name, operation));
     return {
       source,
       graphs: entry.graphs!,
       pool,
       batching,
-      config: this.config,
+      config: this.opts.config,
       hooks,
-      batcher: (_operation, runBatch, overrides) =>
-        new Batcher({ model: entry.name, batching: { ...batching, ...overrides }, concurrency: pool.instances, runBatch, hooks: hooks() }),
+      batcher: (operation, runBatch, overrides) =>
+        new Batcher({ model: entry.name, batching: { ...batching, ...overrides }, concurrency: pool.instances, runBatch, hooks: hooks(operation) }),
     };
   }
 }

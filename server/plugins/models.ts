@@ -19,7 +19,7 @@ declare module 'fastify' {
 
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const registry = new ModelRegistry(config, app.log);
+    const registry = new ModelRegistry({ config, log: app.log, hooks: (model, operation) => app.metrics.hooks(model, operation) });
     app.decorate('config', config);
     app.decorate('models', registry);
     app.decorate('draining', false);
@@ -41,5 +41,5 @@ export default fp<{ config: Config }>(
       await registry.close();
     });
   },
-  { name: 'models' },
+  { name: 'models', dependencies: ['metrics'] },
 );

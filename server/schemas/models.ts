@@ -10,7 +10,7 @@ const TensorInfo = Type.Object({
 export const ModelInfo = Type.Object({
   name: Type.String(),
   task: Type.Union([Type.String(), Type.Null()]),
-  state: Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('failed')]),
+  state: Type.Enum(['loading', 'ready', 'failed', 'unavailable']),
   error: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),

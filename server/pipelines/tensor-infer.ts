@@ -1,0 +1,136 @@
+// Raw tensor inference for any model (KServe V2 infer): validated V2 tensors in, tensors out.
+// When every input and output has a dynamic first axis, concurrent requests are batched by
+// concatenating along it (requests with the same trailing shapes run together).
+import { Errors } from '../errors.ts';
+import type { Timing } from '../inference/batcher.ts';
+import type { TensorInfo, TensorValue } from '../inference/onnx.ts';
+import type { CallOptions, ModelContext } from './context.ts';
+import { fromV2, toV2, v2Datatype, type V2Tensor } from './v2-tensors.ts';
+
+export interface InferRequest {
+  inputs: V2Tensor[];
+  outputs?: { name: string }[];
+}
+
+interface Item {
+  feeds: Record<string, TensorValue>;
+  fetches: string[];
+  rows: number;
+  key: string;
+}
+
+export interface TensorInferRunner {
+  graph: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  batchable: boolean;
+  infer(req: InferRequest, options: CallOptions): Promise<{ outputs: (V2Tensor & { data: unknown[] })[]; timing: Timing }>;
+  warmup(): Promise<void>;
+  depth(): number;
+  idle(): Promise<void>;
+}
+
+const dynamicFirst = (t: TensorInfo) => t.isTensor && (t.shape?.length ?? 0) > 0 && t.shape![0] === -1;
+
+function concat(parts: TensorValue[]): TensorValue {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  const dims = [parts.reduce((s, p) => s + p.dims[0]!, 0), ...first.dims.slice(1)];
+  if (first.type === 'string') return { type: 'string', dims, data: parts.flatMap((p) => p.data as string[]) };
+  const total = parts.reduce((s, p) => s + (p.data as ArrayLike<unknown>).length, 0);
+  const Ctor = (first.data as object).constructor as new (n: number) => { set(a: ArrayLike<unknown>, o: number): void };
+  const data = new Ctor(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data as ArrayLike<unknown>, offset);
+    offset += (p.data as ArrayLike<unknown>).length;
+  }
+  return { type: first.type, dims, data: data as unknown as TensorValue['data'] };
+}
+
+function sliceRows(t: TensorValue, start: number, rows: number): TensorValue {
+  const total = t.dims[0] ?? 0;
+  const per = total === 0 ? 0 : (t.data as ArrayLike<unknown>).length / total;
+  const data = (t.data as unknown as { slice(a: number, b: number): TensorValue['data'] }).slice(start * per, (start + rows) * per);
+  return { type: t.type, dims: [rows, ...t.dims.slice(1)], data };
+}
+
+export function primaryGraph(ctx: ModelContext): string {
+  const names = Object.keys(ctx.graphs);
+  return names.includes('model') ? 'model' : names.includes('encoder') ? 'encoder' : names[0]!;
+}
+
+export function tensorInfer(ctx: ModelContext): TensorInferRunner {
+  const graph = primaryGraph(ctx);
+  const info = ctx.graphs[graph]!;
+  const tensorOutputs = info.outputs.filter((o) => o.isTensor).map((o) => o.name);
+  const batchable = info.inputs.every(dynamicFirst) && info.outputs.every(dynamicFirst);
+
+  const batcher = ctx.batcher<Item, Record<string, TensorValue>>(
+    'infer',
+    async (items) => {
+      const groups = new Map<string, Item[]>();
+      for (const it of items) groups.set(it.key, [...(groups.get(it.key) ?? []), it]);
+      const results = new Map<Item, Record<string, TensorValue>>();
+      let ms = 0;
+      for (const group of groups.values()) {
+        const feeds = Object.fromEntries(Object.keys(group[0]!.feeds).map((name) => [name, concat(group.map((g) => g.feeds[name]!))]));
+        const run = await ctx.pool.run([{ graph, feeds, fetches: group[0]!.fetches }]);
+        ms += run.ms;
+        let row = 0;
+        for (const it of group) {
+          const own = group.length === 1 ? run.outputs : Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)]));
+          results.set(it, own);
+          row += it.rows;
+        }
+      }
+      return { outputs: items.map((it) => results.get(it)!), inferenceMs: ms };
+    },
+    batchable ? {} : { max_batch_size: 1 },
+  );
+
+  function prepare(req: InferRequest): Item {
+    const feeds: Record<string, TensorValue> = {};
+    for (const input of req.inputs) {
+      if (feeds[input.name]) throw new Errors.INVALID_INPUT(`input '${input.name}' is given twice`);
+      feeds[input.name] = fromV2(input, info.inputs.find((i) => i.name === input.name));
+    }
+    const missing = info.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
+    if (missing.length) throw new Errors.INVALID_INPUT(`missing input(s): ${missing.join(', ')}`);
+    const fetches = req.outputs?.length ? req.outputs.map((o) => o.name) : tensorOutputs;
+    for (const name of fetches) {
+      const out = info.outputs.find((o) => o.name === name);
+      if (!out) throw new Errors.INVALID_INPUT(`unknown output '${name}'; outputs: ${info.outputs.map((o) => o.name).join(', ')}`);
+      if (!out.isTensor) throw new Errors.INVALID_INPUT(`output '${name}' is not a tensor (a sequence or map), which the V2 protocol cannot carry; request one of: ${tensorOutputs.join(', ')}`);
+    }
+    if (fetches.length === 0) throw new Errors.INVALID_INPUT('the model has no tensor outputs to return');
+    const values = Object.values(feeds);
+    const rows = values[0]?.dims[0] ?? 1;
+    const sameRows = values.every((v) => v.dims[0] === rows);
+    const key = batchable && sameRows ? JSON.stringify([Object.entries(feeds).map(([n, v]) => [n, v.type, v.dims.slice(1)]).sort(), fetches]) : `solo:${Math.random()}`;
+    return { feeds, fetches, rows, key };
+  }
+
+  return {
+    graph,
+    inputs: info.inputs,
+    outputs: info.outputs,
+    batchable,
+    async infer(req, options) {
+      const item = prepare(req);
+      const { value, timing } = await batcher.submit(item, options);
+      return { outputs: item.fetches.map((name) => toV2(name, value[name]!)), timing };
+    },
+    async warmup() {
+      const inputs = info.inputs.map((i) => {
+        const shape = (i.shape ?? [1]).map((d) => (d > 0 ? d : 1));
+        const size = shape.reduce((a, b) => a * b, 1);
+        const zero = i.type === 'string' ? '' : i.type === 'bool' ? false : 0;
+        return { name: i.name, datatype: v2Datatype(i.type), shape, data: Array(size).fill(zero) };
+      });
+      await this.infer({ inputs }, {});
+    },
+    depth: () => batcher.depth,
+    idle: () => batcher.idle(),
+  };
+}

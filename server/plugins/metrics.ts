@@ -1,0 +1,101 @@
+// Prometheus metrics (prom-client) at GET /metrics: per model and route request totals by
+// outcome, queue/inference/request durations, batch sizes, queue depth, worker restarts and
+// Node's default metrics (event-loop lag, heap). Every name starts with `ortserve_`.
+import fp from 'fastify-plugin';
+import client from 'prom-client';
+import type { BatcherHooks } from '../inference/batcher.ts';
+
+const PREFIX = 'ortserve_';
+/** Latency buckets in seconds, shared by every duration histogram. */
+const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+export interface Metrics {
+  registry: client.Registry;
+  /** Batcher hooks for one model operation. */
+  hooks(model: string, operation: string): BatcherHooks;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export function createMetrics(): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  const queue = new client.Histogram({ name: `${PREFIX}queue_duration_seconds`, help: 'Time a request item waited in the queue', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
+  const inference = new client.Histogram({ name: `${PREFIX}inference_duration_seconds`, help: 'session.run time per batch (in the worker)', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
+  const batch = new client.Histogram({ name: `${PREFIX}batch_size`, help: 'Items per batched run', labelNames: ['model', 'operation'], buckets: BATCH_SIZES, registers: [registry] });
+  const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone or deadline passed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
+  return {
+    registry,
+    hooks: (model, operation) => ({
+      onQueueWait: (ms) => queue.observe({ model, operation }, ms / 1000),
+      onBatch: (size, ms) => {
+        batch.observe({ model, operation }, size);
+        inference.observe({ model, operation }, ms / 1000);
+      },
+      onDrop: (reason) => dropped.inc({ model, operation, reason }),
+    }),
+  };
+}
+
+export default fp(
+  async (app) => {
+    const metrics = createMetrics();
+    const { registry } = metrics;
+    app.decorate('metrics', metrics);
+
+    const requests = new client.Counter({ name: `${PREFIX}requests_total`, help: 'Requests by model, route and outcome (HTTP status class)', labelNames: ['model', 'route', 'outcome'], registers: [registry] });
+    const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
+    new client.Gauge({
+      name: `${PREFIX}queue_depth`,
+      help: 'Items waiting in the model queues',
+      labelNames: ['model'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of app.models.list()) this.set({ model: m.name }, m.pipeline?.depth() ?? 0);
+      },
+    });
+    new client.Gauge({
+      name: `${PREFIX}worker_restarts_total`,
+      help: 'Worker threads respawned after dying',
+      labelNames: ['model'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of app.models.list()) this.set({ model: m.name }, m.restarts);
+      },
+    });
+    new client.Gauge({
+      name: `${PREFIX}model_ready`,
+      help: '1 when the model is ready, else 0',
+      labelNames: ['model', 'state'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of app.models.list()) this.set({ model: m.name, state: m.state }, m.state === 'ready' ? 1 : 0);
+      },
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      const name = (request.params as { model?: string } | undefined)?.model;
+      const route = request.routeOptions.url;
+      if (!name || !route) return;
+      // Unknown names share one label value, so clients cannot grow the series without bound.
+      const model = app.models.get(name) ? name : '_unknown';
+      const outcome = `${Math.floor(reply.statusCode / 100)}xx`;
+      requests.inc({ model, route, outcome });
+      duration.observe({ model, route }, reply.elapsedTime / 1000);
+    });
+
+    app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);

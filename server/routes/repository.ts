@@ -1,0 +1,64 @@
+// Model management in the shape of Triton's repository extension: index, load (re-read the
+// folder and hot-swap), unload. Registered only when an admin token is configured, and then
+// every call needs "Authorization: Bearer <token>".
+import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from 'typebox';
+import { Errors } from '../errors.ts';
+import { isValidModelName } from '../repository/repository.ts';
+import { V2Error } from '../schemas/v2.ts';
+
+const Params = Type.Object({ model: Type.String({ minLength: 1, maxLength: 128 }) });
+const IndexEntry = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), state: Type.String(), reason: Type.Optional(Type.String()) });
+const STATES = { ready: 'READY', loading: 'LOADING', failed: 'UNAVAILABLE', unavailable: 'UNAVAILABLE' } as const;
+
+function authorized(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function repositoryRoutes(app: FastifyInstance, token: string): void {
+  const errors = { 400: V2Error, 401: V2Error, 404: V2Error };
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request, reply) => {
+      if (!authorized(request.headers.authorization, token)) {
+        return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
+      }
+    });
+
+    admin.post('/v2/repository/index', { schema: { tags: ['model-repository'], summary: 'Every model folder and its state', response: { 200: Type.Array(IndexEntry), ...errors } } }, async () => {
+      const folders = (await fs.readdir(app.config.models, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+      const names = new Set([...folders, ...app.models.list().map((m) => m.name)]);
+      return [...names].sort().map((name) => {
+        const m = app.models.get(name);
+        if (!m) return { name, state: 'UNAVAILABLE', reason: 'not loaded' };
+        return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(m.error ? { reason: m.error } : m.state === 'unavailable' ? { reason: 'unloaded' } : {}) };
+      });
+    });
+
+    admin.post<{ Params: Static<typeof Params> }>(
+      '/v2/repository/models/:model/load',
+      { schema: { tags: ['model-repository'], summary: 'Load or re-read a model (hot swap; in-flight requests finish on the old one)', params: Params, response: { 200: Type.Object({}), ...errors } } },
+      async (request) => {
+        const { model } = request.params;
+        if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
+        const entry = await app.models.load(model);
+        if (entry.state !== 'ready') throw new Errors.INVALID_INPUT(`failed to load '${model}': ${entry.error ?? entry.state}`);
+        return {};
+      },
+    );
+
+    admin.post<{ Params: Static<typeof Params> }>(
+      '/v2/repository/models/:model/unload',
+      { schema: { tags: ['model-repository'], summary: 'Stop serving a model after its queued work', params: Params, response: { 200: Type.Object({}), ...errors } } },
+      async (request) => {
+        const { model } = request.params;
+        if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
+        if (!(await app.models.unload(model))) throw new Errors.MODEL_NOT_FOUND(model);
+        return {};
+      },
+    );
+  });
+}
