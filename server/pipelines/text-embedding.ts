@@ -57,11 +57,15 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     return { feeds: Object.fromEntries(entries.filter((e) => e !== undefined)), length: t };
   }
 
+  // A rank-2 output ([N,H]) is already one vector per input (pooled in the graph).
+  const pooledInGraph = encoder.outputs.find((o) => o.name === hiddenName)?.shape?.length === 2;
   const embedBatcher = ctx.batcher<Item, Float32Array>('embed', async (items) => {
     const { feeds: f, length } = feeds(items);
     const { outputs, ms } = await ctx.pool.run([{ graph: encoderGraph, feeds: f, fetches: [hiddenName] }]);
     const data = output(outputs, hiddenName).data as Float32Array;
-    const rows = items.map((it, i) => data.slice(i * length * dimensions, (i * length + it.ids.length) * dimensions));
+    const rows = items.map((it, i) =>
+      pooledInGraph ? data.slice(i * dimensions, (i + 1) * dimensions) : data.slice(i * length * dimensions, (i * length + it.ids.length) * dimensions),
+    );
     return { outputs: rows, inferenceMs: ms };
   });
 
