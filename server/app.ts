@@ -2,7 +2,7 @@
 // server/server.ts (the process) and the tests decide how to run it.
 import multipart from '@fastify/multipart';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Config } from './config.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
@@ -19,11 +19,13 @@ import v2 from './routes/v2.ts';
 export interface AppOptions {
   config: Config;
   logger?: FastifyServerOptions['logger'];
+  /** Called for every route as it is added (tests use it to check the OpenAPI document). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 const RAW_IMAGE = /^(image\/[\w.+-]+|application\/octet-stream)$/;
 
-export async function buildApp({ config, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger = false, onRoute }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
@@ -32,6 +34,7 @@ export async function buildApp({ config, logger = false }: AppOptions): Promise<
     routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  if (onRoute) app.addHook('onRoute', onRoute);
 
   await app.register(errorHandler);
   await app.register(openapi);

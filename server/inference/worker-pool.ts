@@ -102,14 +102,18 @@ export class WorkerPool {
           void worker.terminate();
         } else this.settle(slot, msg);
       });
-      worker.on('error', (err) => this.options.onLog?.('error', `worker ${index} of '${this.options.name}' crashed: ${err.message}`));
+      let crash = '';
+      worker.on('error', (err) => {
+        crash = `: ${err.message}`;
+        this.options.onLog?.('error', `worker ${index} of '${this.options.name}' crashed${crash}`);
+      });
       worker.on('exit', (code) => {
         slot.ready = false;
-        for (const p of slot.pending.values()) p.reject(new WorkerFailedError(`worker exited with code ${code}`));
+        for (const p of slot.pending.values()) p.reject(new WorkerFailedError(`worker exited with code ${code}${crash}`));
         slot.pending.clear();
         if (!settled) {
           settled = true;
-          reject(new Error(`worker exited with code ${code} while loading`));
+          reject(new Error(`worker exited with code ${code} while loading${crash}`));
         } else if (!this.closed && this.slots[index] === slot) this.respawn(index);
       });
       const load: ToWorker = { type: 'load', graphs: this.options.graphs, intraOpThreads: this.options.intraOpThreads };
