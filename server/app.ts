@@ -8,6 +8,7 @@ import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
 import models from './plugins/models.ts';
 import openapi from './plugins/openapi.ts';
+import playground from './plugins/playground.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
@@ -50,5 +51,6 @@ export async function buildApp({ config, logger = false, onRoute }: AppOptions):
   await app.register(embed);
   await app.register(openai);
   await app.register(v2);
+  await app.register(playground);
   return app;
 }
