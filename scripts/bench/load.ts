@@ -1,0 +1,127 @@
+// Load generators for the benchmark: autocannon runs (loopback only, bounded in time), a
+// liveness prober, and a streaming client for token throughput and time-to-first-token.
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  path: string;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  /** One body, or several used in turn. */
+  bodies: (string | Buffer)[];
+}
+
+export function assertLoopback(url: string): void {
+  const host = new URL(url).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`benchmarks only target loopback, not ${host}`);
+}
+
+export async function hammer(o: LoadOptions): Promise<LoadResult> {
+  assertLoopback(o.url);
+  let next = 0;
+  const result = await autocannon({
+    url: o.url + o.path,
+    method: 'POST',
+    connections: o.connections,
+    duration: o.seconds,
+    headers: o.headers,
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: o.bodies[next++ % o.bodies.length] as string }),
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export interface Probe {
+  stop(): Promise<{ p50: number; p99: number; max: number; n: number }>;
+}
+
+/** Probes GET /health/live every `intervalMs` until stopped. */
+export function probeLiveness(url: string, intervalMs = 20): Probe {
+  assertLoopback(url);
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await fetch(`${url}/health/live`).then((r) => r.arrayBuffer()).catch(() => undefined);
+      times.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), n: times.length };
+    },
+  };
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** `streams` concurrent clients each generating `tokens` tokens (SSE) back to back for `seconds`. */
+export async function textStreams(url: string, model: string, streams: number, tokens: number, seconds: number) {
+  assertLoopback(url);
+  const ttft: number[] = [];
+  let total = 0;
+  let errors = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      let i = 0;
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const res = await fetch(`${url}/v1/models/${model}/generate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'The ', max_tokens: tokens, temperature: 0.8, seed: s * 1000 + i++, stream: true }),
+        });
+        if (!res.ok || !res.body) {
+          errors++;
+          continue;
+        }
+        let first = true;
+        let text = '';
+        for await (const chunk of res.body) {
+          if (first) {
+            ttft.push(performance.now() - t0);
+            first = false;
+          }
+          text += new TextDecoder().decode(chunk as Uint8Array);
+        }
+        const final = /"tokens":(\d+)/.exec(text);
+        if (final) total += Number(final[1]);
+        else errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  return { streams, tokens_per_s: total / elapsed, ttft_p50: percentile(ttft, 50), ttft_p99: percentile(ttft, 99), errors };
+}

@@ -1,0 +1,52 @@
+// Child processes for the benchmark: each measured server runs in its own process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface Child {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready after ${ms} ms`);
+}
+
+function start(script: string, port: number, env: Record<string, string>, readyPath: string): Promise<Child> {
+  const proc = spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  return waitFor(url + readyPath, proc, 120_000).then(() => ({
+    url,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  }));
+}
+
+export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready');
+export const startNaive = (port: number, env: Record<string, string> = {}) => start('scripts/bench/naive-server.ts', port, env, '/health/live');
+
+/** Runs a script to completion and returns its last stdout line parsed as JSON. */
+export function runJson<T>(script: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
+    });
+  });
+}
