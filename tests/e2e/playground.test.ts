@@ -72,7 +72,7 @@ describe.skipIf(!HAVE)('web playground', () => {
     expect(await panel.locator('img.preview').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(28);
   });
 
-  it('streams generated text that grows token by token, and Stop ends the stream', async () => {
+  it('streams generated text that grows token by token, and Stop cancels the stream on the server', async () => {
     const panel = page.locator('#text');
     await panel.getByLabel('Max tokens').fill('1024');
     await panel.getByLabel('Seed').fill('7');
@@ -107,11 +107,18 @@ describe.skipIf(!HAVE)('web playground', () => {
       });
       observer.observe(out, { subtree: true, childList: true, characterData: true });
     });
+    const model = await panel.locator('.panel-body').getAttribute('data-model');
+    const abortedOnServer = async () => {
+      const info = (await (await fetch(`${server.url}/v1/models/${model}`)).json()) as { stats: { dropped_aborted: number } };
+      return info.stats.dropped_aborted;
+    };
+    const before = await abortedOnServer();
     await panel.getByLabel('Seed').fill('');
     await panel.getByRole('button', { name: 'Generate' }).click();
     await panel.locator('.stream-output[data-state="stopped"]').waitFor();
     expect((await panel.locator('.generated').textContent())!.length).toBeLessThan(1024);
     expect(await panel.getByRole('button', { name: 'Generate' }).isEnabled()).toBe(true);
+    await expect.poll(abortedOnServer, { timeout: 5000 }).toBe(before + 1);
   });
 
   it('generates a grid of 16 images and a latent walk', async () => {
