@@ -14,15 +14,15 @@ const main = document.querySelector('main');
 const nav = document.querySelector('nav ul');
 const health = document.querySelector('#health');
 
-function section(id, title, intro) {
+function section({ id, title, nav: label, intro }) {
   const heading = h('h2', { id: `${id}-title` }, title);
-  nav.append(h('li', {}, h('a', { href: `#${id}` }, title)));
+  nav.append(h('li', {}, h('a', { href: `#${id}` }, label)));
   return h('section', { id, class: 'panel', 'aria-labelledby': heading.id }, h('header', {}, heading, intro ? h('p', { class: 'intro' }, intro) : null));
 }
 
 /** A task's section: a model picker (all models of the task) and the panel for the chosen one. */
 function taskSection(panel, models) {
-  const el = section(panel.id, panel.title, panel.intro);
+  const el = section(panel);
   const body = h('div', { class: 'panel-body' });
   const description = h('small', { class: 'description' });
   const first = models.find((m) => m.state === 'ready') ?? models[0];
@@ -72,7 +72,7 @@ async function start() {
     const mine = models.filter((m) => m.task === panel.task);
     if (mine.length) main.append(taskSection(panel, mine));
   }
-  const serverSection = section(server.id, server.title, 'Every model in the repository, and live figures from the Prometheus metrics.');
+  const serverSection = section(server);
   main.append(serverSection);
   server.mount(serverSection, { onHealth: setHealth });
   document.body.dataset.ready = 'true';

@@ -7,6 +7,7 @@ import { field, h, intValue, numberInput, statusLine } from '../lib/dom.js';
 export const task = 'image-classification';
 export const id = 'classify';
 export const title = 'Image classification';
+export const nav = 'Classify';
 export const intro = 'Drop an image, choose a file or pick a sample. The server converts any size or colour as the model’s manifest says.';
 
 let samples;

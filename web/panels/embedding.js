@@ -7,6 +7,7 @@ import * as similarity from './similarity.js';
 export const task = 'text-embedding';
 export const id = 'embeddings';
 export const title = 'Text embeddings';
+export const nav = 'Embeddings';
 export const intro = 'Sentence similarity from pooled, unit-length embeddings, masked-word prediction and the attention maps of every layer and head.';
 
 const TOOLS = [

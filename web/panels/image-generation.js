@@ -6,6 +6,7 @@ import { busy, field, h, intValue, numberInput, select, statusLine } from '../li
 export const task = 'image-generation';
 export const id = 'images';
 export const title = 'Image generation';
+export const nav = 'Images';
 export const intro = 'Image i of a request uses seed + i, so a seed always gives the same picture. A latent walk blends two seeds’ noise vectors.';
 
 const randomSeed = () => Math.floor(Math.random() * 2 ** 31);

@@ -6,6 +6,8 @@ import { figures, parseMetrics, snapshot } from '../lib/prometheus.js';
 
 export const id = 'server';
 export const title = 'Server';
+export const nav = 'Server';
+export const intro = 'Every model in the repository, and live figures from the Prometheus metrics.';
 
 const INTERVAL_MS = 2000;
 const HISTORY = 60;

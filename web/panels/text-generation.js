@@ -8,6 +8,7 @@ import { readEvents } from '../lib/sse.js';
 export const task = 'text-generation';
 export const id = 'text';
 export const title = 'Text generation';
+export const nav = 'Text';
 export const intro = 'Tokens appear as the server streams them (server-sent events). The same seed and settings give the same text.';
 
 export function render(model) {
