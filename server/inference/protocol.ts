@@ -17,7 +17,9 @@ export interface RunStep {
 
 export type ToWorker =
   | { type: 'load'; graphs: Record<string, string>; intraOpThreads: number }
-  | { type: 'run'; id: number; steps: RunStep[] };
+  | { type: 'run'; id: number; steps: RunStep[] }
+  /** Fault injection (tests): the worker dies of an uncaught error, as a buggy worker would. */
+  | { type: 'crash' };
 
 export type FromWorker =
   | { type: 'ready'; graphs: Record<string, GraphInfo> }

@@ -69,9 +69,13 @@ export class WorkerPool {
     });
   }
 
-  /** Kills one worker (tests use it to check respawn). */
-  async kill(index = 0): Promise<void> {
-    await this.slots[index]?.worker.terminate();
+  /**
+   * Makes one worker die of an uncaught error (tests use it to check fail-fast and respawn).
+   * Not terminate(): stopping a thread inside onnxruntime's native run can abort the process.
+   */
+  crash(index = 0): void {
+    const msg: ToWorker = { type: 'crash' };
+    this.slots[index]?.worker.postMessage(msg);
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,12 @@ port.on('message', (msg: ToWorker) => {
     void load(msg.graphs, msg.intraOpThreads);
     return;
   }
+  if (msg.type === 'crash') {
+    setImmediate(() => {
+      throw new Error('crash requested');
+    });
+    return;
+  }
   const started = performance.now();
   run(msg.steps).then(
     (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),

@@ -14,7 +14,8 @@ export interface DecodeLimits {
 async function open(buf: Buffer, label: string, limits: DecodeLimits): Promise<Sharp> {
   let meta: Metadata;
   try {
-    meta = await sharp(buf).metadata();
+    // Reading the header is safe at any size; the pixel limit is checked below, before decoding.
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new Errors.INVALID_IMAGE(label, (err as Error).message);
   }

@@ -11,7 +11,12 @@ export default fp(
       const known = isAppError(err) && typeof err.code === 'string';
       if (statusCode >= 500) request.log.error({ err }, 'request failed');
       if (statusCode === 429) reply.header('retry-after', '1');
-      const message = statusCode === 500 && !known ? 'Internal Server Error' : err.message;
+      const message =
+        statusCode === 500 && !known
+          ? 'Internal Server Error'
+          : known && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}`
+            : err.message;
       return reply.status(statusCode).send({
         statusCode,
         code: known ? err.code : 'ORT_INTERNAL',

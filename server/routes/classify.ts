@@ -7,6 +7,7 @@ import { ClassifyJsonBody, ClassifyQuery, ClassifyResponse } from '../schemas/ta
 import { clientSignal, timingHeaders } from './request-context.ts';
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}$/;
+const ACCEPTED = 'multipart/form-data, a raw image (image/*, application/octet-stream) or application/json {"images": [base64]}';
 
 async function collectImages(request: FastifyRequest, maxImages: number): Promise<Buffer[]> {
   if (request.isMultipart()) {
@@ -19,6 +20,8 @@ async function collectImages(request: FastifyRequest, maxImages: number): Promis
   }
   const body = request.body;
   if (Buffer.isBuffer(body)) return [body];
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type !== 'application/json') throw new Errors.UNSUPPORTED_MEDIA_TYPE(type || 'none', ACCEPTED);
   const { images } = body as { images: string[] };
   if (images.length > maxImages) throw new Errors.INVALID_INPUT(`at most ${maxImages} images per request`);
   return images.map((b64, i) => {

@@ -59,17 +59,25 @@ describe('OpenAPI', () => {
 describe('Prometheus metrics', () => {
   it('parses as Prometheus text and its counters move', async () => {
     type Family = { name: string; type: string; metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }[] };
-    const scrape = async () => parsePrometheus((await app.inject('/metrics')).body) as Family[];
+    let text = '';
+    const scrape = async () => {
+      text = (await app.inject('/metrics')).body;
+      return parsePrometheus(text) as Family[];
+    };
     const count = (families: Family[], name: string, model: string) =>
       families.find((f) => f.name === name)?.metrics.filter((m) => m.labels?.model === model).reduce((s, m) => s + Number(m.value ?? 0), 0) ?? 0;
-    // This parser drops a histogram's labels, so histograms are counted over every series.
-    const observations = (families: Family[], name: string) =>
-      families.find((f) => f.name === name)?.metrics.reduce((s, m) => s + Number(m.buckets?.['+Inf'] ?? 0), 0) ?? 0;
+    // This parser drops a histogram's labels, so histogram series are read from the text itself.
+    const observations = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}_count{`) && l.includes(`model="${model}"`))
+        .reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
+    const model = HAVE ? 'lstm' : 'none';
     const before = await scrape();
+    const [batchesBefore, inferBefore, requestBefore] = ['ortserve_batch_size', 'ortserve_inference_duration_seconds', 'ortserve_request_duration_seconds'].map(observations);
     for (const name of ['ortserve_requests_total', 'ortserve_queue_depth', 'ortserve_worker_restarts_total', 'ortserve_process_cpu_user_seconds_total', 'ortserve_nodejs_eventloop_lag_seconds']) {
       expect(before.map((f) => f.name)).toContain(name);
     }
-    const model = HAVE ? 'lstm' : 'none';
     if (HAVE) {
       for (let i = 0; i < 3; i++) {
         const r = await app.inject({ method: 'POST', url: '/v2/models/lstm/infer', payload: { inputs: [{ name: 'Input3', datatype: 'FP32', shape: [1, 1, 2], data: [1, 2] }] } });
@@ -79,10 +87,10 @@ describe('Prometheus metrics', () => {
     }
     const after = await scrape();
     if (HAVE) {
-      expect(count(after, 'ortserve_requests_total', model) - count(before, 'ortserve_requests_total', model)).toBe(3);
-      expect(observations(after, 'ortserve_batch_size') - observations(before, 'ortserve_batch_size')).toBe(3);
-      expect(observations(after, 'ortserve_inference_duration_seconds') - observations(before, 'ortserve_inference_duration_seconds')).toBe(3);
-      expect(observations(after, 'ortserve_request_duration_seconds') - observations(before, 'ortserve_request_duration_seconds')).toBeGreaterThanOrEqual(3);
+      expect(count(after, 'ortserve_requests_total', model) - count(before, 'ortserve_requests_total', model), text.split('\n').filter((l) => l.includes('requests_total')).join('\n')).toBe(3);
+      expect(observations('ortserve_batch_size') - batchesBefore!).toBe(3);
+      expect(observations('ortserve_inference_duration_seconds') - inferBefore!).toBe(3);
+      expect(observations('ortserve_request_duration_seconds') - requestBefore!).toBe(3);
     }
   });
 });

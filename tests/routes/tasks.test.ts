@@ -79,10 +79,13 @@ describe('text-generation', () => {
     expect(b.json().text).toBe(a.json().text);
   });
 
-  it('stops at a stop string and reports finish_reason "stop"', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'A', max_tokens: 400, temperature: 0, stop: [' '] } });
-    expect(res.json().finish_reason).toBe('stop');
-    expect(res.json().text).not.toContain(' ');
+  it('stops at a stop string, excludes it, and reports finish_reason "stop"', async () => {
+    const body = { prompt: 'The ', max_tokens: 200, temperature: 0.8, seed: 11 };
+    const free = (await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: body })).json().text as string;
+    const stop = free.slice(5, 7);
+    const cut = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { ...body, stop: [stop, 'never-seen-stop'] } });
+    expect(cut.json().finish_reason).toBe('stop');
+    expect(cut.json().text).toBe(free.slice(0, free.indexOf(stop)));
   });
 
   it('streams one SSE event per token and a final event with finish_reason', async () => {

@@ -17,7 +17,7 @@ describe('worker failure', () => {
     const pending = app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 1000 } });
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();
-    await entry.pool!.kill(0);
+    entry.pool!.crash(0);
     const res = await pending;
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'ORT_WORKER_FAILED' });
