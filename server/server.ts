@@ -29,7 +29,10 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.drainTimeoutMs);
   timer.unref();
+  // Keep-alive sockets that go idle after their last in-flight response would hold close() open.
+  const idle = setInterval(() => app.server.closeIdleConnections(), 100);
   await app.close();
+  clearInterval(idle);
   app.log.info('stopped');
   process.exit(0);
 }

@@ -1,10 +1,26 @@
 // Worker-thread entry: owns one model's onnxruntime sessions (one per graph) and runs them.
 // session.run blocks this thread, never the server's event loop.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { createSession, type Session, type TensorValue } from './onnx.ts';
 import { transferList, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
+
+/**
+ * Inference runs at a lower CPU priority than the event loop, so that health checks and request
+ * parsing win the CPU when every core is busy with session.run. On Linux nice values are per
+ * thread and inherited by the threads onnxruntime creates later for its intra-op pool.
+ */
+const WORKER_NICE = 5;
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  if (Number.isInteger(tid)) setPriority(tid, WORKER_NICE);
+} catch {
+  // Not Linux, or not allowed: inference keeps the default priority.
+}
+
 const port = parentPort;
 const sessions = new Map<string, Session>();
 
