@@ -3,13 +3,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Timing } from '../inference/batcher.ts';
 
-export function clientSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+export function clientSignal(_request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  const onClose = () => {
+  // The response emits 'close' when it is done or when its connection dropped first.
+  reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
-  };
-  reply.raw.once('close', onClose);
-  request.socket?.once('close', onClose);
+  });
   return controller.signal;
 }
 

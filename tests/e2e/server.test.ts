@@ -22,8 +22,8 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+  fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
 
 describe('event loop stays free under load', () => {
   it('answers /health/live with p99 < 50 ms while bert-mini is saturated', async () => {
@@ -89,6 +89,22 @@ describe('continuous batching for the RNN', () => {
     expect(after.largest_batch).toBeGreaterThanOrEqual(4);
     expect(steps).toBeLessThan(tokens / 2);
     expect(together).toEqual(alone);
+  });
+
+  it('drops a generation whose client went away', async () => {
+    const stats = async () => (await (await fetch(`${srv.url}/v1/models/fortune-rnn`)).json()).stats;
+    const before = (await stats()).dropped_aborted;
+    const ac = new AbortController();
+    const req = postJson('/v1/models/fortune-rnn/generate', { prompt: 'x', max_tokens: 1000, stream: true }, {}, ac.signal).then((r) => r.body?.getReader().read());
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await req.catch(() => undefined);
+    let dropped = before;
+    for (let i = 0; i < 50 && dropped === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      dropped = (await stats()).dropped_aborted;
+    }
+    expect(dropped).toBe(before + 1);
   });
 
   it('streams over a real socket, token by token', async () => {
