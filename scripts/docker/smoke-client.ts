@@ -3,9 +3,11 @@
 //
 //   node scripts/docker/smoke-client.ts probe URL                 exit 0 when /health/ready is 200
 //   node scripts/docker/smoke-client.ts models URL                print the served models' names
-//   node scripts/docker/smoke-client.ts tasks URL [--allow-missing-tasks]
+//   node scripts/docker/smoke-client.ts tasks URL                 every task of the repo's models/ answers, and V2
 //   node scripts/docker/smoke-client.ts drain URL -- STOP_COMMAND...
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 
 interface ModelInfo {
@@ -92,11 +94,39 @@ const CHECKS: Record<string, Check> = {
   },
 };
 
+interface TensorMeta {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+/** KServe V2: readiness, then one infer with zero tensors shaped by the model's own metadata. */
+async function v2(base: string, m: ModelInfo): Promise<string> {
+  const ready = await request(`${base}/v2/health/ready`);
+  if (ready.status !== 200) throw new Error(`/v2/health/ready → ${ready.status}`);
+  const meta = await json<{ inputs: TensorMeta[] }>(`${base}/v2/models/${m.name}`);
+  const inputs = meta.inputs.map((t) => {
+    const shape = t.shape.map((d) => (d < 0 ? 1 : d));
+    return { name: t.name, datatype: t.datatype, shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0) };
+  });
+  const r = await json<{ outputs: { name: string; shape: number[]; data: unknown[] }[] }>(`${base}/v2/models/${m.name}/infer`, { inputs });
+  const out = r.outputs[0];
+  if (!out || out.data.length === 0) throw new Error(`unexpected V2 answer ${JSON.stringify(r).slice(0, 200)}`);
+  return `V2 infer → ${out.name} [${out.shape.join(', ')}]`;
+}
+
 async function models(base: string): Promise<ModelInfo[]> {
   return (await json<{ models: ModelInfo[] }>(`${base}/v1/models`)).models;
 }
 
-async function tasks(base: string, allowMissing: boolean): Promise<void> {
+/** The tasks of the models in the repository's models/ folder: the image bakes in all of them. */
+function repositoryTasks(): Set<string> {
+  const dir = path.resolve(import.meta.dirname, '../../models');
+  const manifests = fs.readdirSync(dir).map((m) => path.join(dir, m, 'manifest.json')).filter((f) => fs.existsSync(f));
+  return new Set(manifests.map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { task?: string }).task).filter((t): t is string => t !== undefined && t in CHECKS));
+}
+
+async function tasks(base: string): Promise<void> {
   const list = await models(base);
   const seen = new Set<string>();
   let failed = 0;
@@ -120,9 +150,18 @@ async function tasks(base: string, allowMissing: boolean): Promise<void> {
       console.log(`  FAIL ${m.name.padEnd(16)} ${(err as Error).message}`);
     }
   }
-  const missing = Object.keys(CHECKS).filter((t) => !seen.has(t));
-  if (missing.length > 0) console.log(`  ${allowMissing ? 'note' : 'FAIL'}: no model served task(s) ${missing.join(', ')}`);
-  if (failed > 0 || (missing.length > 0 && !allowMissing)) process.exit(1);
+  const classifier = list.find((m) => m.task === 'image-classification');
+  if (classifier) {
+    try {
+      console.log(`  ok   ${classifier.name.padEnd(16)} ${await v2(base, classifier)}`);
+    } catch (err) {
+      failed++;
+      console.log(`  FAIL ${classifier.name.padEnd(16)} ${(err as Error).message}`);
+    }
+  }
+  const missing = [...repositoryTasks()].filter((t) => !seen.has(t));
+  if (missing.length > 0) console.log(`  FAIL models/ has task(s) ${missing.join(', ')} that the image did not serve`);
+  if (failed > 0 || missing.length > 0) process.exit(1);
 }
 
 interface StreamProgress {
@@ -200,7 +239,7 @@ if (command === 'probe') {
 } else if (command === 'models') {
   console.log((await models(url)).map((m) => m.name).join(' '));
 } else if (command === 'tasks') {
-  await tasks(url, rest.includes('--allow-missing-tasks'));
+  await tasks(url);
 } else if (command === 'drain') {
   await drain(url, rest[0] === '--' ? rest.slice(1) : rest);
 } else {

@@ -23,8 +23,11 @@ log() { printf '[standin-base] %s\n' "$*"; }
 
 node_version=$("$node_bin" --version) || { log "no Node binary at $node_bin (run npm ci first)"; exit 1; }
 [[ $node_version == v24.* ]] || { log "$node_bin is $node_version, expected Node 24"; exit 1; }
-npm_dir=$(npm root -g 2>/dev/null)/npm
-[[ -f $npm_dir/bin/npm-cli.js ]] || { log "no global npm found to copy (looked in $npm_dir)"; exit 1; }
+# The npm package behind the `npm` command (not `npm root -g`: that follows whichever node is first
+# on PATH, e.g. node_modules/.bin's).
+npm_cli=$(readlink -f "$(command -v npm)" 2>/dev/null || true)
+npm_dir=$(dirname "$(dirname "$npm_cli")")
+[[ -f $npm_dir/bin/npm-cli.js && -f $npm_dir/package.json ]] || { log "no npm package found to copy (npm is '$npm_cli')"; exit 1; }
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 [[ -s $ca_bundle ]] || { log "no CA bundle at $ca_bundle"; exit 1; }
 

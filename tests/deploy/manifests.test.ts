@@ -172,12 +172,13 @@ describe('deploy/ manifests', () => {
   });
 
   it('probe the health routes the server serves, on the port the image exposes', () => {
-    const health = fs.readFileSync(path.join(ROOT, 'server/routes/health.ts'), 'utf8');
+    const routes = ['health.ts', 'v2.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'server/routes', f), 'utf8')).join('\n');
     expect(container.livenessProbe.httpGet.path).toBe('/health/live');
     expect(container.startupProbe.httpGet.path).toBe('/health/live');
     expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
-    expect(runtime.spec.containers[0].readinessProbe.httpGet.path).toBe('/health/ready');
-    for (const p of ['/health/live', '/health/ready']) expect(health).toContain(`'${p}'`);
+    expect(runtime.spec.containers[0].livenessProbe.httpGet.path).toBe('/v2/health/live');
+    expect(runtime.spec.containers[0].readinessProbe.httpGet.path).toBe('/v2/health/ready');
+    for (const p of ['/health/live', '/health/ready', '/v2/health/live', '/v2/health/ready']) expect(routes).toContain(`'${p}'`);
     expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
     expect(container.ports[0].containerPort).toBe(8080);
     expect(runtime.spec.containers[0].ports[0].containerPort).toBe(8080);
