@@ -25,34 +25,42 @@ async function open(buf: Buffer, label: string, limits: DecodeLimits): Promise<S
   return sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' });
 }
 
-/** True when the image's border is brighter than mid-grey (a light background). */
-async function lightBorder(buf: Buffer): Promise<boolean> {
-  const size = 16;
-  const { data } = await sharp(buf, { failOn: 'error' }).flatten({ background: '#ffffff' }).greyscale().resize(size, size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+/** Mean of the outermost pixel ring of a raw image (first channel), 0..255. */
+function borderMean(raw: Buffer, width: number, height: number, channels: number): number {
   let sum = 0;
   let n = 0;
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      if (x === 0 || y === 0 || x === size - 1 || y === size - 1) {
-        sum += data[y * size + x] ?? 0;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) {
+        sum += raw[(y * width + x) * channels] ?? 0;
         n++;
       }
-  return sum / n > 127;
+  return n === 0 ? 0 : sum / n;
 }
 
-/** Decodes one image and returns the model's normalised input for it (one item, no batch axis). */
+/**
+ * Decodes one image once (shrunk on load to at most 4× the model's size), decides on inversion
+ * from its border, then resizes the raw pixels to the model's input and normalises them.
+ * Returns one item, without a batch axis.
+ */
 export async function imageToTensor(buf: Buffer, label: string, spec: ImageSpec, limits: DecodeLimits): Promise<Float32Array> {
   const image = await open(buf, label, limits);
   const bg = spec.background ?? [0, 0, 0];
   const background = { r: bg[0] ?? 0, g: bg[1] ?? bg[0] ?? 0, b: bg[2] ?? bg[0] ?? 0 };
   try {
-    const invert = spec.invert === 'auto' ? await lightBorder(buf) : spec.invert === true;
-    let pipeline = image.rotate().flatten({ background: invert ? '#ffffff' : background });
-    if (invert) pipeline = pipeline.negate({ alpha: false });
-    pipeline = spec.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline
-      .resize(spec.width, spec.height, { fit: spec.fit ?? 'fill', background })
+    // Transparent areas become white when inversion is possible (so they count as background).
+    let decoder = image.rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
+    decoder = spec.channels === 1 ? decoder.greyscale() : decoder.toColourspace('srgb');
+    const decoded = await decoder
+      .resize({ width: spec.width * 4, height: spec.height * 4, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const { width, height, channels } = decoded.info;
+    const invert = spec.invert === 'auto' ? borderMean(decoded.data, width, height, channels) > 127 : spec.invert === true;
+    if (invert) for (let i = 0; i < decoded.data.length; i++) decoded.data[i] = 255 - decoded.data[i]!;
+    const { data, info } = await sharp(decoded.data, { raw: { width, height, channels } })
+      .resize(spec.width, spec.height, { fit: spec.fit ?? 'fill', background })
       .raw()
       .toBuffer({ resolveWithObject: true });
     return normalise(data, info.channels, spec);

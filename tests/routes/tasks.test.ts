@@ -68,6 +68,21 @@ describe('image-classification', () => {
   });
 });
 
+describe('image-classification of photo-like input', () => {
+  it('inverts a dark garment on a light background ("invert": "auto") and classifies it', async () => {
+    let right = 0;
+    const n = 20;
+    for (let i = 0; i < n; i++) {
+      const s = fashionSample(i);
+      const negative = Buffer.from(s.pixels.map((v) => 255 - v));
+      const photo = await sharp(negative, { raw: { width: 28, height: 28, channels: 1 } }).resize(224, 224).toColourspace('srgb').png().toBuffer();
+      const res = await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: photo });
+      if (res.json().results[0].predictions[0].index === s.label) right++;
+    }
+    expect(right / n).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
 describe('text-generation', () => {
   it('generates text, reproducibly for a seed', async () => {
     const body = { prompt: 'The ', max_tokens: 40, temperature: 0.8, seed: 42 };
