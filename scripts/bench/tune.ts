@@ -1,0 +1,32 @@
+// Tuning sweeps: one scenario against ortserve under several settings, same run.
+// node scripts/bench/tune.ts embed|classify '<json env>' ['<json env>' ...]
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { hammer, probeLiveness } from './load.ts';
+import { startOrtserve } from './processes.ts';
+import { SENTENCES } from './sentences.ts';
+
+const [scenario = 'embed', ...envs] = process.argv.slice(2);
+const seconds = Number(process.env.TUNE_SECONDS ?? 8);
+const root = path.resolve(import.meta.dirname, '../..');
+
+async function body(): Promise<{ path: string; headers: Record<string, string>; bodies: (string | Buffer)[] }> {
+  if (scenario === 'embed') return { path: '/v1/models/bert-mini/embed', headers: { 'content-type': 'application/json' }, bodies: SENTENCES.map((s) => JSON.stringify({ inputs: s })) };
+  const px = fs.readFileSync(path.join(root, 'tests/fixtures/fashion-mnist-test-1000.bin')).subarray(0, 784);
+  const png = await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  return { path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: [png] };
+}
+
+const b = await body();
+for (const [i, envText] of (envs.length ? envs : ['{}']).entries()) {
+  const env = JSON.parse(envText) as Record<string, string>;
+  const child = await startOrtserve(18600 + i, env);
+  const load = (s: number) => hammer({ url: child.url, connections: 64, seconds: s, ...b });
+  await load(2);
+  const probe = probeLiveness(child.url);
+  const r = await load(seconds);
+  const live = await probe.stop();
+  console.log(JSON.stringify({ scenario, env, rps: Math.round(r.rps), p50: r.p50, p99: r.p99, errors: r.errors + r.non2xx, live_p99: Number(live.p99.toFixed(1)) }));
+  await child.stop();
+}
