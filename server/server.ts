@@ -1,6 +1,6 @@
 // The ortserve process: config, logger, listen, graceful shutdown. The only file that listens.
 import { buildApp } from './app.ts';
-import { ConfigError, helpText, loadConfig, type Config } from './config.ts';
+import { helpText, loadConfig, type Config } from './config.ts';
 
 function parseConfig(): Config {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -48,4 +48,3 @@ try {
 }
 app.models.whenLoaded().then(() => app.log.info({ ready: app.models.allReady() }, 'models loaded'), (err: unknown) => app.log.error({ err }, 'model repository failed'));
 
-export { ConfigError };

@@ -37,7 +37,6 @@ interface Slot {
 
 export class WorkerPool {
   readonly options: WorkerPoolOptions;
-  graphs: Record<string, GraphInfo> = {};
   private slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
@@ -49,8 +48,7 @@ export class WorkerPool {
   /** Spawns every worker and resolves with the graphs' metadata once all have loaded. */
   async start(): Promise<Record<string, GraphInfo>> {
     const infos = await Promise.all(Array.from({ length: this.options.instances }, (_, i) => this.spawn(i)));
-    this.graphs = infos[0] ?? {};
-    return this.graphs;
+    return infos[0] ?? {};
   }
 
   get instances(): number {
