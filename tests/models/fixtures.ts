@@ -13,7 +13,7 @@ export function loadFashionFixture(): { images: Uint8Array; labels: Uint8Array }
   return { images: bytes.subarray(0, count * IMAGE_SIZE), labels: bytes.subarray(count * IMAGE_SIZE) };
 }
 
-/** fortune-heldout.txt: the first held-out fortunes (every 20th of the corpus), about 8 kB. */
+/** fortune-heldout.txt: the held-out fortunes (every 20th of the corpus), about 130 kB. */
 export function loadFortuneFixture(): string {
   return readFileSync(`${FIXTURES_DIR}/fortune-heldout.txt`, 'utf8');
 }
