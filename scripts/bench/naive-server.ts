@@ -10,11 +10,13 @@ import { imageToTensor } from '../../server/pipelines/image-io.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { parseManifest } from '../../server/repository/manifest.ts';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const models = path.join(root, 'models');
 const manifest = (name: string) => parseManifest(JSON.parse(readFileSync(path.join(models, name, 'manifest.json'), 'utf8')));
-const threads = Number(process.env.INTRA_OP_THREADS ?? 1);
+// onnxruntime's own default: one intra-op thread per core (what `InferenceSession.create(path)` gives).
+const threads = Number(process.env.INTRA_OP_THREADS ?? availableParallelism());
 
 const cnnSpec = manifest('fashion-cnn');
 const cnn = await createSession(path.join(models, 'fashion-cnn/model.onnx'), { intraOpThreads: threads });

@@ -16,6 +16,15 @@ export function sample(logits: ArrayLike<number>, params: SamplingParams, rng: R
     return best;
   }
   const probs = softmax(logits, params.temperature);
+  if (params.topK <= 0 && params.topP >= 1) {
+    // Plain sampling needs no ranking: walk the distribution in index order.
+    let r = rng.uniform();
+    for (let i = 0; i < probs.length; i++) {
+      r -= probs[i] as number;
+      if (r <= 0) return i;
+    }
+    return probs.length - 1;
+  }
   let order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number) || a - b);
   if (params.topK > 0) order = order.slice(0, params.topK);
   if (params.topP < 1) {
