@@ -1,5 +1,6 @@
 """Shared helpers for the ortserve training scripts: seeding, datasets, ONNX export checks."""
 import gzip
+import json
 import os
 import random
 import struct
@@ -55,3 +56,10 @@ def normalise_fashion(images_u8):
 
 def file_size_mib(path):
     return os.path.getsize(path) / (1024 * 1024)
+
+
+def write_manifest(out_dir, manifest):
+    """Writes models/<name>/manifest.json (the serving contract described in models/README.md)."""
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")

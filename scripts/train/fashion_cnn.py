@@ -4,7 +4,6 @@ Usage: /usr/bin/python3 scripts/train/fashion_cnn.py [--epochs 10]
 Also writes the test fixture tests/fixtures/fashion-mnist-test-1000.bin (first 1,000 test images).
 """
 import argparse
-import json
 import os
 import time
 
@@ -14,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from common import (FASHION_LABELS, FASHION_MEAN, FASHION_STD, file_size_mib, load_fashion,
-                    model_dir, normalise_fashion, seed_everything)
+                    model_dir, normalise_fashion, seed_everything, write_manifest)
 
 SEED = 1234
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures",
@@ -92,9 +91,7 @@ def export(model, out_dir):
         },
         "batching": {"max_batch_size": 64, "max_queue_delay_ms": 2},
     }
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    write_manifest(out_dir, manifest)
     return path
 
 

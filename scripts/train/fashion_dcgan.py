@@ -6,7 +6,6 @@ Usage: /usr/bin/python3 scripts/train/fashion_dcgan.py [--epochs 10]
        /usr/bin/python3 scripts/train/fashion_dcgan.py --export-only [--checkpoint /tmp/fashion_dcgan_g_N.pt]
 """
 import argparse
-import json
 import os
 import time
 
@@ -17,7 +16,7 @@ import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
 from common import (FASHION_LABELS, FASHION_MEAN, FASHION_STD, file_size_mib, load_fashion, model_dir,
-                    seed_everything)
+                    seed_everything, write_manifest)
 from fashion_cnn import FashionCNN
 
 SEED = 4321
@@ -106,9 +105,7 @@ def export(gen, out_dir):
         "output_range": [-1, 1],
         "batching": {"max_batch_size": 64, "max_queue_delay_ms": 2},
     }
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    write_manifest(out_dir, manifest)
     return path
 
 

@@ -8,7 +8,6 @@ The bundled model took three runs (see scripts/train/README.md). Every 20th fort
 and written to tests/fixtures/fortune-heldout.txt.
 """
 import argparse
-import json
 import math
 import os
 import time
@@ -17,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import file_size_mib, model_dir, seed_everything
+from common import file_size_mib, model_dir, seed_everything, write_manifest
 
 SEED = 2024
 FORTUNE_DIR = "/usr/share/games/fortunes"
@@ -119,11 +118,10 @@ def export(model, out_dir):
         "state": [{"input": "state_in", "output": "state_out", "shape": [layers, -1, hidden]}],
         "vocabulary": {"type": "chars", "tokens": TOKENS, "unknown": 0},
         "max_tokens": 1024,
+        "intra_op_threads": 2,
         "batching": {"max_batch_size": 32, "max_queue_delay_ms": 2, "max_batch_tokens": 8192},
     }
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    write_manifest(out_dir, manifest)
     return path
 
 
