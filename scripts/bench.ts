@@ -4,12 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { versions } from '../server/inference/onnx.ts';
 import { hammer, probeLiveness, textStreams, type LoadResult } from './bench/load.ts';
 import { runJson, startNaive, startOrtserve, type Child } from './bench/processes.ts';
 import { renderReport, type Report } from './bench/report.ts';
 import { SENTENCES } from './bench/sentences.ts';
+import { fashionPng } from './lib/fixtures.ts';
+import { multipart } from './lib/multipart.ts';
 
 const quick = process.argv.includes('--quick');
 const S = quick ? 2 : 10; // seconds per measured load
@@ -17,18 +18,6 @@ const WARM = quick ? 1 : 3;
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = process.env.BENCH_OUT ?? path.join(root, 'bench/results');
 const ORTSERVE_ENV = JSON.parse(process.env.BENCH_ORTSERVE_ENV ?? '{}') as Record<string, string>;
-
-async function fashionPng(): Promise<Buffer> {
-  const buf = fs.readFileSync(path.join(root, 'tests/fixtures/fashion-mnist-test-1000.bin'));
-  return sharp(buf.subarray(0, 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
-}
-
-async function multipartBody(png: Buffer): Promise<{ body: Buffer; type: string }> {
-  const form = new FormData();
-  form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'item.png');
-  const res = new Response(form);
-  return { body: Buffer.from(await res.arrayBuffer()), type: res.headers.get('content-type')! };
-}
 
 const json = { 'content-type': 'application/json' };
 const embedBodies = SENTENCES.map((s) => JSON.stringify({ inputs: s }));
@@ -43,10 +32,9 @@ async function measure(url: string, load: (seconds: number) => Promise<LoadResul
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
-  const png = await fashionPng();
-  const form = await multipartBody(png);
+  const form = await multipart([{ field: 'image', name: 'item.png', type: 'image/png', data: await fashionPng(0) }]);
   const classify = (url: string, p = '/v1/models/fashion-cnn/classify', connections = 64) => (s: number) =>
-    hammer({ url, path: p, connections, seconds: s, headers: { 'content-type': form.type }, bodies: [form.body] });
+    hammer({ url, path: p, connections, seconds: s, headers: form.headers, bodies: [form.payload] });
   const embed = (url: string, connections = 64) => (s: number) => hammer({ url, path: '/v1/models/bert-mini/embed', connections, seconds: s, headers: json, bodies: embedBodies });
   const gan = (url: string, connections = 32) => (s: number) =>
     hammer({ url, path: '/v1/models/fashion-dcgan/generate', connections, seconds: s, headers: json, bodies: Array.from({ length: 50 }, (_, i) => JSON.stringify({ count: 1, seed: i })) });

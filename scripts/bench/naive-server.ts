@@ -6,6 +6,7 @@ import path from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import { createSession, type TensorValue } from '../../server/inference/onnx.ts';
+import { softmax, topK } from '../../server/pipelines/context.ts';
 import { imageToTensor } from '../../server/pipelines/image-io.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { parseManifest } from '../../server/repository/manifest.ts';
@@ -43,11 +44,7 @@ app.post('/ceiling/classify', async (request) => {
 app.post('/v1/models/fashion-cnn/classify', async (request) => {
   const pixels = await upload(request);
   const out = await cnn.run({ pixel_values: { type: 'float32', dims: [1, 1, 28, 28], data: pixels } });
-  const logits = Array.from(out.logits!.data as Float32Array);
-  const max = Math.max(...logits);
-  const exp = logits.map((v) => Math.exp(v - max));
-  const sum = exp.reduce((a, b) => a + b, 0);
-  const predictions = exp.map((e, index) => ({ label: cnnSpec.labels![index]!, index, score: e / sum })).sort((a, b) => b.score - a.score).slice(0, 5);
+  const predictions = topK(softmax(out.logits!.data as Float32Array), 5).map(({ index, score }) => ({ label: cnnSpec.labels![index]!, index, score }));
   return { model: 'fashion-cnn', results: [{ predictions }] };
 });
 

@@ -1,21 +1,16 @@
 // Tuning sweeps: one scenario against ortserve under several settings, same run.
 // node scripts/bench/tune.ts embed|classify '<json env>' ['<json env>' ...]
-import fs from 'node:fs';
-import path from 'node:path';
-import sharp from 'sharp';
 import { hammer, probeLiveness } from './load.ts';
 import { startOrtserve } from './processes.ts';
 import { SENTENCES } from './sentences.ts';
+import { fashionPng } from '../lib/fixtures.ts';
 
 const [scenario = 'embed', ...envs] = process.argv.slice(2);
 const seconds = Number(process.env.TUNE_SECONDS ?? 8);
-const root = path.resolve(import.meta.dirname, '../..');
 
 async function body(): Promise<{ path: string; headers: Record<string, string>; bodies: (string | Buffer)[] }> {
   if (scenario === 'embed') return { path: '/v1/models/bert-mini/embed', headers: { 'content-type': 'application/json' }, bodies: SENTENCES.map((s) => JSON.stringify({ inputs: s })) };
-  const px = fs.readFileSync(path.join(root, 'tests/fixtures/fashion-mnist-test-1000.bin')).subarray(0, 784);
-  const png = await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
-  return { path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: [png] };
+  return { path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: [await fashionPng(0)] };
 }
 
 const b = await body();

@@ -65,6 +65,7 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
   const info = ctx.graphs[graph]!;
   const tensorOutputs = info.outputs.filter((o) => o.isTensor).map((o) => o.name);
   const batchable = info.inputs.every(dynamicFirst) && info.outputs.every(dynamicFirst);
+  let solo = 0;
 
   const batcher = ctx.batcher<Item, Record<string, TensorValue>>(
     'infer',
@@ -107,7 +108,7 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     const values = Object.values(feeds);
     const rows = values[0]?.dims[0] ?? 1;
     const sameRows = values.every((v) => v.dims[0] === rows);
-    const key = batchable && sameRows ? JSON.stringify([Object.entries(feeds).map(([n, v]) => [n, v.type, v.dims.slice(1)]).sort(), fetches]) : `solo:${Math.random()}`;
+    const key = batchable && sameRows ? JSON.stringify([Object.entries(feeds).map(([n, v]) => [n, v.type, v.dims.slice(1)]).sort(), fetches]) : `solo:${solo++}`;
     return { feeds, fetches, rows, key };
   }
 

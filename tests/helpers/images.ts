@@ -1,22 +1,8 @@
-// Test images: Fashion-MNIST test images from the committed fixture, as PNGs, and crafted bad files.
-import fs from 'node:fs';
-import path from 'node:path';
+// Test images: Fashion-MNIST test images from the committed fixture, and crafted bad files.
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { ROOT } from './app.ts';
 
-const FIXTURE = path.join(ROOT, 'tests/fixtures/fashion-mnist-test-1000.bin');
-
-/** The fixture holds 1000 images of 28×28 bytes followed by their 1000 labels (written by scripts/train/fashion_cnn.py). */
-export function fashionSample(i: number): { label: number; pixels: Buffer } {
-  const buf = fs.readFileSync(FIXTURE);
-  const n = 1000;
-  return { label: buf[n * 784 + i]!, pixels: buf.subarray(i * 784, (i + 1) * 784) };
-}
-
-export function fashionPng(i: number): Promise<Buffer> {
-  return sharp(fashionSample(i).pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
-}
+export { fashionPng, fashionSample } from '../../scripts/lib/fixtures.ts';
 
 /** A valid tiny PNG whose header claims width × height (a decompression bomb's signature). */
 export async function bombPng(width = 20000, height = 20000): Promise<Buffer> {

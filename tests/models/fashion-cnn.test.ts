@@ -5,7 +5,7 @@ import {
   argmaxRows, classifierManifest, classify, IMAGE_SIZE, maxAbsDifference, normalise,
 } from '../../scripts/lib/fashion.ts';
 import { modelPath } from '../../scripts/lib/paths.ts';
-import { FASHION_FIXTURE_COUNT, loadFashionFixture } from './fixtures.ts';
+import { FASHION_FIXTURE_COUNT, loadFashionFixture } from '../../scripts/lib/fixtures.ts';
 
 const COUNT = FASHION_FIXTURE_COUNT;
 

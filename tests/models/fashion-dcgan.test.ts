@@ -7,7 +7,7 @@ import {
 } from '../../scripts/lib/fashion.ts';
 import { modelPath } from '../../scripts/lib/paths.ts';
 import { seededRandom } from '../../scripts/lib/random.ts';
-import { loadFashionFixture } from './fixtures.ts';
+import { loadFashionFixture } from '../../scripts/lib/fixtures.ts';
 
 const PER_CLASS = 20;
 

@@ -5,7 +5,7 @@ import { createSession, type Session } from '../../server/inference/onnx.ts';
 import { bitsPerChar, encode, fortuneManifest, step, zeroState } from '../../scripts/lib/fortune.ts';
 import { maxAbsDifference } from '../../scripts/lib/fashion.ts';
 import { modelPath } from '../../scripts/lib/paths.ts';
-import { loadFortuneFixture } from './fixtures.ts';
+import { loadFortuneFixture } from '../../scripts/lib/fixtures.ts';
 
 describe('fortune-rnn', () => {
   const manifest = fortuneManifest();

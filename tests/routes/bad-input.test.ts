@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.ts';
 import { bombPng, fashionPng } from '../helpers/images.ts';
-import { multipart } from '../helpers/multipart.ts';
+import { multipart } from '../../scripts/lib/multipart.ts';
 
 let app: FastifyInstance;
 let png: Buffer;

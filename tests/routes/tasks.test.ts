@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.ts';
 import { fashionPng, fashionSample } from '../helpers/images.ts';
-import { multipart } from '../helpers/multipart.ts';
+import { multipart } from '../../scripts/lib/multipart.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
