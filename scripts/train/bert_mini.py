@@ -7,8 +7,8 @@
 (Debian torch links the reference BLAS; OpenBLAS serial from `apt-get install libopenblas0-serial`
 is ~20x faster on one thread and is picked up through LD_LIBRARY_PATH only.)
 
-Options (env): BERT_DATA=/tmp/bert-mini  BERT_MINUTES=45 (wall-time budget; the step count is
-fixed from the speed of the first steps and logged)  BERT_STEPS=N (fixed step count instead).
+Options (env): BERT_DATA=/tmp/bert-mini  BERT_THREADS=1  BERT_MINUTES=45 (wall-time budget: warmup, then
+the LR decays linearly to zero at the end of the budget)  BERT_STEPS=N (a fixed step count instead).
 To continue from a checkpoint with a fresh warmup/decay: BERT_INIT=ckpt.pt BERT_SEED=1 BERT_LR=5e-4
 (another seed so the data order and masks differ from the first run).
 Checkpoints go to BERT_DATA/ckpt: last.pt every few minutes and best.pt (lowest held-out loss).
@@ -36,8 +36,9 @@ PEAK_LR, WARMUP_STEPS, WEIGHT_DECAY = float(os.environ.get("BERT_LR", "1e-3")), 
 EVAL_EVERY_S = 300
 SEED = int(os.environ.get("BERT_SEED", "0"))
 INIT = os.environ.get("BERT_INIT")
+THREADS = int(os.environ.get("BERT_THREADS", "1"))
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 torch.manual_seed(SEED)
 rng = np.random.default_rng(SEED)
 
@@ -151,15 +152,16 @@ def main():
     start = last_eval = time.time()
     best, step, seen_tokens, running = float("inf"), 0, 0, 0.0
 
-    def lr_at(s):
-        return PEAK_LR * min(s / WARMUP_STEPS, max(0.0, (total_steps - s) / (total_steps - WARMUP_STEPS)))
+    def progress(s):
+        """Fraction of the run done: by steps when BERT_STEPS is set, else by wall time, so a run
+        slowed down by other work on the machine still decays its LR to zero within BERT_MINUTES."""
+        return s / total_steps if FIXED_STEPS else (time.time() - start) / (MINUTES * 60)
 
-    while step < total_steps:
-        if not FIXED_STEPS and step == 50:
-            per_step = (time.time() - start) / 50
-            total_steps = int(MINUTES * 60 / (per_step * 1.08))  # 8 % headroom for evals and long batches
-            print(f"{per_step:.3f} s/step → total_steps {total_steps}", flush=True)
-        stream = long_stream if step >= (1 - LONG_FRACTION) * total_steps else short_stream
+    def lr_at(s):
+        return PEAK_LR * min(s / WARMUP_STEPS, max(0.0, 1.0 - progress(s)))
+
+    while progress(step) < 1.0:
+        stream = long_stream if progress(step) >= 1 - LONG_FRACTION else short_stream
         inputs, attn, labels = mask_batch(next(stream), gen, vocab)
         for g in opt.param_groups:
             g["lr"] = lr_at(step + 1)
@@ -172,9 +174,10 @@ def main():
         seen_tokens += int(attn.sum())
         running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
         if step % 100 == 0:
-            print(f"step {step}/{total_steps} loss {running:.3f} lr {opt.param_groups[0]['lr']:.2e} "
+            print(f"step {step} ({progress(step):.1%}) loss {running:.3f} lr {opt.param_groups[0]['lr']:.2e} "
                   f"tokens {seen_tokens} elapsed {time.time() - start:.0f}s", flush=True)
-        if time.time() - last_eval > EVAL_EVERY_S or step == total_steps:
+        done = progress(step) >= 1.0
+        if time.time() - last_eval > EVAL_EVERY_S or done:
             last_eval = time.time()
             hl, t1, t5 = evaluate(model, held_batches)
             state = {"model": model.state_dict(), "config": CONFIG, "step": step, "held_loss": hl, "top1": t1, "top5": t5,
