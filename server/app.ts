@@ -4,11 +4,14 @@ import multipart from '@fastify/multipart';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Config } from './config.ts';
+import concurrencyLimit from './plugins/concurrency-limit.ts';
+import cors from './plugins/cors.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
 import models from './plugins/models.ts';
 import openapi from './plugins/openapi.ts';
 import playground from './plugins/playground.ts';
+import rateLimit from './plugins/rate-limit.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
@@ -22,14 +25,21 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Called for every route as it is added (tests use it to check the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
+  /** Test-only: lets a test crash worker threads on purpose (never set by server.ts). */
+  faultInjection?: boolean;
 }
 
 const RAW_IMAGE = /^(image\/[\w.+-]+|application\/octet-stream)$/;
 
-export async function buildApp({ config, logger = false, onRoute }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger = false, onRoute, faultInjection = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
+    // Slow or oversized clients (slowloris): Node closes them with 408 / 431.
+    // Node checks those deadlines every connectionsCheckingInterval (default 30 s): check each second.
+    http: { maxHeaderSize: config.maxHeaderSize, headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256 },
@@ -38,11 +48,16 @@ export async function buildApp({ config, logger = false, onRoute }: AppOptions):
   if (onRoute) app.addHook('onRoute', onRoute);
 
   await app.register(errorHandler);
+  await app.register(cors, { origins: config.corsOrigins });
+  await app.register(rateLimit, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
+  await app.register(concurrencyLimit, { limit: config.maxConcurrentRequests });
   await app.register(openapi);
-  await app.register(multipart, { limits: { fileSize: config.bodyLimit, files: config.maxImages, fields: 16, parts: config.maxImages + 16 } });
+  await app.register(multipart, {
+    limits: { fileSize: config.bodyLimit, files: config.maxImages, fields: 16, parts: config.maxImages + 16, fieldSize: 1024 * 1024, headerPairs: 64 },
+  });
   app.addContentTypeParser(RAW_IMAGE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   await app.register(metrics);
-  await app.register(models, { config });
+  await app.register(models, { config, faultInjection });
 
   await app.register(health);
   await app.register(modelRoutes);

@@ -37,6 +37,14 @@ export const SETTINGS = {
   maxImagePixels: setting({ flag: 'max-image-pixels', env: 'ORTSERVE_MAX_IMAGE_PIXELS', kind: 'int', default: 40_000_000, doc: 'Largest decoded image, width × height (→ 413)' }),
   maxImages: setting({ flag: 'max-images', env: 'ORTSERVE_MAX_IMAGES', kind: 'int', default: 64, doc: 'Most images in one classify request' }),
   adminToken: setting({ flag: 'admin-token', env: 'ORTSERVE_ADMIN_TOKEN', kind: 'string', default: undefined, doc: 'Enables the model repository API (/v2/repository/*) for requests with "Authorization: Bearer <token>"' }),
+  maxConcurrentRequests: setting({ flag: 'max-concurrent-requests', env: 'ORTSERVE_MAX_CONCURRENT_REQUESTS', kind: 'int', default: 512, doc: 'Model requests handled at once; more get 429 with Retry-After at once (health, metrics and docs are exempt)' }),
+  maxHeaderSize: setting({ flag: 'max-header-size', env: 'ORTSERVE_MAX_HEADER_SIZE', kind: 'int', default: 16 * 1024, doc: 'Largest request head (request line + headers) in bytes (→ 431)' }),
+  headersTimeoutMs: setting({ flag: 'headers-timeout-ms', env: 'ORTSERVE_HEADERS_TIMEOUT_MS', kind: 'int', default: 10_000, doc: 'Time a client has to send the request headers (slowloris guard; → 408 and close)' }),
+  requestTimeoutMs: setting({ flag: 'request-timeout-ms', env: 'ORTSERVE_REQUEST_TIMEOUT_MS', kind: 'int', default: 60_000, doc: 'Time a client has to send the whole request, body included (→ 408 and close)' }),
+  keepAliveTimeoutMs: setting({ flag: 'keep-alive-timeout-ms', env: 'ORTSERVE_KEEP_ALIVE_TIMEOUT_MS', kind: 'int', default: 5_000, doc: 'How long an idle keep-alive connection stays open' }),
+  corsOrigins: setting({ flag: 'cors-origins', env: 'ORTSERVE_CORS_ORIGINS', kind: 'string', default: undefined, doc: 'CORS: comma-separated allowed origins, or * (default: CORS off, no CORS headers)' }),
+  rateLimitMax: setting({ flag: 'rate-limit-max', env: 'ORTSERVE_RATE_LIMIT_MAX', kind: 'int', default: undefined, doc: 'Rate limit: requests per client IP per window (default: off); over it → 429 with Retry-After' }),
+  rateLimitWindowMs: setting({ flag: 'rate-limit-window-ms', env: 'ORTSERVE_RATE_LIMIT_WINDOW_MS', kind: 'int', default: 60_000, doc: 'Rate limit window' }),
   drainTimeoutMs: setting({ flag: 'drain-timeout-ms', env: 'ORTSERVE_DRAIN_TIMEOUT_MS', kind: 'int', default: 30_000, doc: 'On SIGTERM/SIGINT, how long queued and in-flight work may take before exit' }),
 } as const;
 

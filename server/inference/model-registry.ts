@@ -7,7 +7,7 @@ import type { ModelContext } from '../pipelines/context.ts';
 import { PIPELINES, type Pipeline } from '../pipelines/index.ts';
 import { tensorInfer, type TensorInferRunner } from '../pipelines/tensor-infer.ts';
 import { DEFAULT_BATCHING, type Batching, type Task } from '../repository/manifest.ts';
-import { isSourceError, readModel, scanRepository, type ModelSource } from '../repository/repository.ts';
+import { isSourceError, readModel, scanRepository, withoutPaths, type ModelSource } from '../repository/repository.ts';
 import { Batcher, type BatcherHooks } from './batcher.ts';
 import { createStats, statsHooks, type ModelStats } from './model-stats.ts';
 import type { GraphInfo } from './protocol.ts';
@@ -31,6 +31,8 @@ export interface ModelEntry {
   tensor?: TensorInferRunner;
   stats: ModelStats;
   restarts: number;
+  /** Why the last load/reload of this model failed while this version kept serving. */
+  reloadError?: string;
 }
 
 export interface RegistryLogger {
@@ -44,6 +46,8 @@ export interface RegistryOptions {
   log: RegistryLogger;
   /** Metric hooks per model operation (the metrics plugin's). */
   hooks?: (model: string, operation: string) => BatcherHooks;
+  /** Lets tests make workers crash (WorkerPool.crash); off in every real deployment. */
+  faultInjection?: boolean;
 }
 
 const emptyEntry = (name: string, dir: string): ModelEntry => ({ name, dir, state: 'loading', stats: createStats(), restarts: 0 });
@@ -90,7 +94,8 @@ export class ModelRegistry {
       next.task = next.source.manifest.task;
     } catch (err) {
       next.state = 'failed';
-      next.error = (err as Error).message;
+      next.error = this.publicError((err as Error).message);
+      this.opts.log.error({ model: name, err: (err as Error).message }, 'model folder could not be read');
     }
     if (next.source) await this.start1(next);
     const old = this.models.get(name);
@@ -98,6 +103,8 @@ export class ModelRegistry {
       this.models.set(name, next);
       if (old) void this.retire(old);
     } else {
+      old.reloadError = next.error;
+      this.opts.log.error({ model: name, err: next.error }, 'reload failed; the loaded version keeps serving');
       await next.pool?.close();
     }
     return next;
@@ -131,7 +138,7 @@ export class ModelRegistry {
       const entry = emptyEntry(s.name, s.dir);
       if (isSourceError(s)) {
         entry.state = 'failed';
-        entry.error = s.error;
+        entry.error = this.publicError(s.error);
         this.opts.log.error({ model: s.name, err: s.error }, 'model failed to load');
       } else {
         entry.source = s;
@@ -164,6 +171,7 @@ export class ModelRegistry {
       graphs: source.graphs,
       instances: entry.instances,
       intraOpThreads: entry.intraOpThreads,
+      faultInjection: this.opts.faultInjection,
       onLog: (level, msg) => log[level]({ model: entry.name }, msg),
       onRestart: () => entry.restarts++,
     });
@@ -182,12 +190,16 @@ export class ModelRegistry {
       log.info({ model: entry.name, task: entry.task ?? 'generic', ms: Math.round(performance.now() - started) }, 'model ready');
     } catch (err) {
       entry.state = 'failed';
-      entry.error = (err as Error).message;
+      entry.error = this.publicError((err as Error).message);
       entry.pipeline = undefined;
       entry.tensor = undefined;
       await pool.close();
-      log.error({ model: entry.name, err: entry.error }, 'model failed to load');
+      log.error({ model: entry.name, err: (err as Error).message }, 'model failed to load');
     }
+  }
+
+  private publicError(message: string): string {
+    return withoutPaths(message, path.resolve(this.opts.config.models));
   }
 
   private context(entry: ModelEntry, source: ModelSource, pool: WorkerPool): ModelContext {

@@ -15,11 +15,15 @@ export interface RunStep {
   fetches?: string[];
 }
 
+/** Fault injection (tests only): die now, or while holding the next run (mid-batch). */
+export type CrashMode = 'now' | 'next-run';
+
 export type ToWorker =
-  | { type: 'load'; graphs: Record<string, string>; intraOpThreads: number }
+  | { type: 'load'; graphs: Record<string, string>; intraOpThreads: number; faultInjection: boolean }
   | { type: 'run'; id: number; steps: RunStep[] }
-  /** Fault injection (tests): the worker dies of an uncaught error, as a buggy worker would. */
-  | { type: 'crash' };
+  /** Fault injection: the worker dies of an uncaught error, as a buggy worker would. Ignored
+   *  unless the worker was loaded with faultInjection. */
+  | { type: 'crash'; mode: CrashMode };
 
 export type FromWorker =
   | { type: 'ready'; graphs: Record<string, GraphInfo> }

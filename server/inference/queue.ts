@@ -25,7 +25,9 @@ export class BoundedQueue<I, E extends QueueEntry<I> = QueueEntry<I>> {
     this.maxSize = maxSize;
   }
 
+  /** Live entries (settled ones are dropped first). */
   get size(): number {
+    this.compact();
     return this.entries.length;
   }
 

@@ -2,7 +2,7 @@
 // a worker that dies fails its in-flight runs at once (WorkerFailedError) and is respawned.
 import { Worker } from 'node:worker_threads';
 import type { TensorValue } from './onnx.ts';
-import { transferList, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
+import { transferList, type CrashMode, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 const RESPAWN_DELAY_MS = 200;
@@ -20,6 +20,8 @@ export interface WorkerPoolOptions {
   graphs: Record<string, string>;
   instances: number;
   intraOpThreads: number;
+  /** Enables crash() (tests only; never set from configuration). */
+  faultInjection?: boolean;
   onLog?: (level: 'warn' | 'error', msg: string) => void;
   onRestart?: () => void;
 }
@@ -68,12 +70,19 @@ export class WorkerPool {
   }
 
   /**
-   * Makes one worker die of an uncaught error (tests use it to check fail-fast and respawn).
-   * Not terminate(): stopping a thread inside onnxruntime's native run can abort the process.
+   * Makes one worker die of an uncaught error, at once or when it receives its next run (tests use
+   * it to check fail-fast and respawn). Not terminate(): stopping a thread inside onnxruntime's
+   * native run can abort the process. Throws unless the pool was built with faultInjection.
    */
-  crash(index = 0): void {
-    const msg: ToWorker = { type: 'crash' };
+  crash(index = 0, mode: CrashMode = 'now'): void {
+    if (!this.options.faultInjection) throw new Error('fault injection is disabled for this worker pool');
+    const msg: ToWorker = { type: 'crash', mode };
     this.slots[index]?.worker.postMessage(msg);
+  }
+
+  /** Workers that are loaded and taking runs. */
+  get readyInstances(): number {
+    return this.slots.filter((s) => s.ready).length;
   }
 
   async close(): Promise<void> {
@@ -118,7 +127,7 @@ export class WorkerPool {
           reject(new Error(`worker exited with code ${code} while loading${crash}`));
         } else if (!this.closed && this.slots[index] === slot) this.respawn(index);
       });
-      const load: ToWorker = { type: 'load', graphs: this.options.graphs, intraOpThreads: this.options.intraOpThreads };
+      const load: ToWorker = { type: 'load', graphs: this.options.graphs, intraOpThreads: this.options.intraOpThreads, faultInjection: this.options.faultInjection ?? false };
       worker.postMessage(load);
     });
   }

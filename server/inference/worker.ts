@@ -23,6 +23,12 @@ try {
 
 const port = parentPort;
 const sessions = new Map<string, Session>();
+let faultInjection = false;
+let crashOnNextRun = false;
+
+function die(): never {
+  throw new Error('crash requested (fault injection)');
+}
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -60,15 +66,17 @@ async function run(steps: RunStep[]): Promise<Record<string, TensorValue>> {
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'load') {
+    faultInjection = msg.faultInjection;
     void load(msg.graphs, msg.intraOpThreads);
     return;
   }
   if (msg.type === 'crash') {
-    setImmediate(() => {
-      throw new Error('crash requested');
-    });
+    if (!faultInjection) return;
+    if (msg.mode === 'next-run') crashOnNextRun = true;
+    else setImmediate(die);
     return;
   }
+  if (crashOnNextRun) die();
   const started = performance.now();
   run(msg.steps).then(
     (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),

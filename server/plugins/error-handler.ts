@@ -1,28 +1,41 @@
 // One place that turns any thrown error into the JSON error shape. Client errors keep their
-// message; 5xx answers never carry a stack trace or internal detail beyond the message.
+// message; 5xx answers never carry a stack trace, a server path or internal detail. 429 and 503
+// answers say when to retry. KServe V2 routes reuse `describeError` for their {"error"} body.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import { isAppError } from '../errors.ts';
+import { withoutPaths } from '../repository/repository.ts';
+
+export interface ErrorDescription {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+/** Status, code and client-safe message of any error; sets Retry-After and logs server faults. */
+export function describeError(err: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
+  const statusCode = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
+  const known = isAppError(err) && typeof err.code === 'string';
+  if (statusCode >= 500) request.log.error({ err }, 'request failed');
+  // Overload and transient unavailability: tell clients when to retry (TEI and Triton do too).
+  if ((statusCode === 429 || statusCode === 503) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+  const message =
+    statusCode === 500 && !known
+      ? 'Internal Server Error'
+      : known && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}`
+        : statusCode >= 500
+          ? withoutPaths(err.message, request.server.config.models)
+          : err.message;
+  return { statusCode, code: known ? err.code : 'ORT_INTERNAL', message };
+}
 
 export default fp(
   async (app) => {
     app.setErrorHandler((err: Error, request, reply) => {
-      const statusCode = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
-      const known = isAppError(err) && typeof err.code === 'string';
-      if (statusCode >= 500) request.log.error({ err }, 'request failed');
-      if (statusCode === 429) reply.header('retry-after', '1');
-      const message =
-        statusCode === 500 && !known
-          ? 'Internal Server Error'
-          : known && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}`
-            : err.message;
-      return reply.status(statusCode).send({
-        statusCode,
-        code: known ? err.code : 'ORT_INTERNAL',
-        error: STATUS_CODES[statusCode] ?? 'Error',
-        message,
-      });
+      const { statusCode, code, message } = describeError(err, request, reply);
+      return reply.status(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message });
     });
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send({ statusCode: 404, code: 'ORT_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),

@@ -61,6 +61,14 @@ export default fp(
       },
     });
     new client.Gauge({
+      name: `${PREFIX}requests_in_progress`,
+      help: 'Model requests being handled now (counted against --max-concurrent-requests)',
+      registers: [registry],
+      collect() {
+        this.set(app.activeRequests());
+      },
+    });
+    new client.Gauge({
       name: `${PREFIX}worker_restarts_total`,
       help: 'Worker threads respawned after dying',
       labelNames: ['model'],
@@ -97,5 +105,5 @@ export default fp(
       return registry.metrics();
     });
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['concurrency-limit'] },
 );

@@ -17,9 +17,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ config: Config }>(
-  async (app, { config }) => {
-    const registry = new ModelRegistry({ config, log: app.log, hooks: (model, operation) => app.metrics.hooks(model, operation) });
+export default fp<{ config: Config; faultInjection?: boolean }>(
+  async (app, { config, faultInjection }) => {
+    const registry = new ModelRegistry({ config, log: app.log, hooks: (model, operation) => app.metrics.hooks(model, operation), faultInjection });
     app.decorate('config', config);
     app.decorate('models', registry);
     app.decorate('draining', false);

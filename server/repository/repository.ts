@@ -25,6 +25,16 @@ export interface ModelSourceError {
 
 export type ScanResult = ModelSource | ModelSourceError;
 
+/**
+ * A load error as clients may see it: paths inside the repository become relative to it, and
+ * any other absolute path is cut to its file name (server paths are not for clients; logs keep
+ * the full message).
+ */
+export function withoutPaths(message: string, root: string): string {
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  return message.replaceAll(prefix, '').replace(/(?:\/[\w.@+-]+){2,}/g, (p) => path.basename(p));
+}
+
 export function isValidModelName(name: string): boolean {
   return MODEL_NAME.test(name) && !name.includes('..');
 }

@@ -16,6 +16,7 @@ export function describeModel(m: ModelEntry) {
     task: m.task ?? null,
     state: m.state,
     ...(m.error ? { error: m.error } : {}),
+    ...(m.reloadError ? { reload_error: m.reloadError } : {}),
     ...(m.source?.manifest.description ? { description: m.source.manifest.description } : {}),
     ...(m.source ? { version: m.source.version, versions: m.source.versions } : {}),
     routes: (m.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`),

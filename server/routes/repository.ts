@@ -3,7 +3,7 @@
 // every call needs "Authorization: Bearer <token>".
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Errors } from '../errors.ts';
 import { isValidModelName } from '../repository/repository.ts';
@@ -13,10 +13,12 @@ const Params = Type.Object({ model: Type.String({ minLength: 1, maxLength: 128 }
 const IndexEntry = Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), state: Type.String(), reason: Type.Optional(Type.String()) });
 const STATES = { ready: 'READY', loading: 'LOADING', failed: 'UNAVAILABLE', unavailable: 'UNAVAILABLE' } as const;
 
-function authorized(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant time in the token's content and length: equal-length digests, compared with timingSafeEqual. */
+export function authorized(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
 }
 
 export function repositoryRoutes(app: FastifyInstance, token: string): void {
@@ -34,7 +36,8 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
       return [...names].sort().map((name) => {
         const m = app.models.get(name);
         if (!m) return { name, state: 'UNAVAILABLE', reason: 'not loaded' };
-        return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(m.error ? { reason: m.error } : m.state === 'unavailable' ? { reason: 'unloaded' } : {}) };
+        const reason = m.error ?? (m.state === 'unavailable' ? 'unloaded' : m.reloadError ? `reload failed, previous version serving: ${m.reloadError}` : undefined);
+        return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(reason ? { reason } : {}) };
       });
     });
 

@@ -2,7 +2,8 @@
 // Errors here use the protocol's {"error": "..."} body with Triton's status mapping.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Errors, isAppError } from '../errors.ts';
+import { Errors } from '../errors.ts';
+import { describeError } from '../plugins/error-handler.ts';
 import type { ModelEntry } from '../inference/model-registry.ts';
 import { v2Datatype } from '../pipelines/v2-tensors.ts';
 import { isValidModelName } from '../repository/repository.ts';
@@ -14,10 +15,8 @@ const VERSION = '0.1.0';
 
 const v2: FastifyPluginAsyncTypebox = async (app) => {
   app.setErrorHandler((err: Error, request, reply) => {
-    const status = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ err }, 'V2 request failed');
-    if (status === 429) reply.header('retry-after', '1');
-    return reply.status(status).send({ error: status === 500 && !isAppError(err) ? 'internal error' : err.message });
+    const { statusCode, message } = describeError(err, request, reply);
+    return reply.status(statusCode).send({ error: message });
   });
 
   /** The model and version a V2 URL names, or a 400/404. */

@@ -12,6 +12,7 @@ export const ModelInfo = Type.Object({
   task: Type.Union([Type.String(), Type.Null()]),
   state: Type.Enum(['loading', 'ready', 'failed', 'unavailable']),
   error: Type.Optional(Type.String()),
+  reload_error: Type.Optional(Type.String({ description: 'Why the last reload failed; the version shown keeps serving' })),
   description: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
   versions: Type.Optional(Type.Array(Type.String())),

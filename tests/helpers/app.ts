@@ -9,9 +9,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const MODELS = path.join(ROOT, 'models');
 export const SHARED = path.resolve(ROOT, '../shared/real-models');
 
-export async function testApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+export async function testApp(env: Record<string, string> = {}, options: { faultInjection?: boolean } = {}): Promise<FastifyInstance> {
   const config = loadConfig([], { ORTSERVE_MODELS: MODELS, ...env });
-  const app = await buildApp({ config });
+  const app = await buildApp({ config, ...options });
   await app.ready();
   await app.models.whenLoaded();
   return app;

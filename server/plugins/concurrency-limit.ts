@@ -1,0 +1,30 @@
+// Admission control in front of the model queues (TEI's max_concurrent_requests): at most
+// `limit` model requests are in progress at once, from arrival until their response closes
+// (streams included); the next ones get 429 + Retry-After before their body is parsed, so an
+// overload costs the server almost nothing. Health, metrics, docs and the playground are exempt.
+import fp from 'fastify-plugin';
+import { Errors } from '../errors.ts';
+
+const LIMITED = /^\/(v1|v2)\/(models\/[^/]+\/|embeddings)/;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Model requests in progress (counted against --max-concurrent-requests). */
+    activeRequests: () => number;
+  }
+}
+
+export default fp<{ limit: number }>(
+  async (app, { limit }) => {
+    let active = 0;
+    app.decorate('activeRequests', () => active);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' || !LIMITED.test(request.url)) return;
+      if (active >= limit) throw new Errors.SERVER_BUSY(limit);
+      active++;
+      // 'close' fires exactly once per response: after it finished, or when the client left.
+      reply.raw.once('close', () => active--);
+    });
+  },
+  { name: 'concurrency-limit' },
+);

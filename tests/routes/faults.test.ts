@@ -1,0 +1,171 @@
+// Faults: a worker killed mid-batch, a worker crash during streaming generation, a corrupted
+// model file on reload, a deliberately slow model past its deadline. Each one is contained: the
+// affected requests get a clear 5xx/4xx, everything else keeps serving, and the model recovers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../server/inference/worker-pool.ts';
+import { MODELS, testApp } from '../helpers/app.ts';
+import { fashionPng } from '../helpers/images.ts';
+import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('fault injection is off unless a test turns it on', () => {
+  it('crash() refuses on a pool built without faultInjection', () => {
+    const pool = new WorkerPool({ name: 'x', graphs: {}, instances: 0, intraOpThreads: 1 });
+    expect(() => pool.crash(0)).toThrow(/fault injection is disabled/);
+  });
+});
+
+describe('worker faults', () => {
+  let app: FastifyInstance;
+  let png: Buffer;
+  beforeAll(async () => {
+    app = await testApp({}, { faultInjection: true });
+    png = await fashionPng(0);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const classify = () => app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: png });
+
+  it('a worker killed mid-batch: its requests get 503 with Retry-After, it is respawned and the model serves again within 2 s', async () => {
+    const entry = app.models.get('fashion-cnn')!;
+    const before = entry.restarts;
+    entry.pool!.crash(0, 'next-run');
+    await sleep(20); // the crash order reaches the worker before the batch does
+    const crashedAt = performance.now();
+    const batch = await Promise.all(Array.from({ length: 8 }, classify));
+    const statuses = batch.map((r) => r.statusCode);
+    // The batch the worker died holding fails fast; nothing is left hanging.
+    expect(statuses.filter((s) => s === 503).length, JSON.stringify(statuses)).toBeGreaterThan(0);
+    for (const r of batch.filter((x) => x.statusCode === 503)) {
+      expect(r.json().code).toMatch(/ORT_WORKER_FAILED/);
+      expect(r.headers['retry-after']).toBe('1');
+    }
+    let recoveredMs = Infinity;
+    while (performance.now() - crashedAt < 5000) {
+      const r = await classify();
+      if (r.statusCode === 200 && entry.pool!.readyInstances === entry.instances) {
+        recoveredMs = performance.now() - crashedAt;
+        break;
+      }
+      await sleep(25);
+    }
+    console.log(`fashion-cnn worker killed mid-batch: ${statuses.filter((s) => s === 503).length}/8 requests got 503; serving again after ${recoveredMs.toFixed(0)} ms`);
+    expect(recoveredMs).toBeLessThan(2000);
+    expect(entry.restarts).toBe(before + 1);
+    expect(entry.state).toBe('ready');
+  });
+
+  it('a worker crash during streaming generation fails its stream with 503 fast and the model serves again', async () => {
+    const entry = app.models.get('fortune-rnn')!;
+    const pending = app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 1000 } });
+    await sleep(100);
+    const t0 = performance.now();
+    entry.pool!.crash(0);
+    const res = await pending;
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'ORT_WORKER_FAILED' });
+    expect(performance.now() - t0).toBeLessThan(5000); // well before the 30 s request deadline
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      await sleep(100);
+      const again = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 5 } });
+      ok = again.statusCode === 200;
+    }
+    expect(ok).toBe(true);
+    expect((await app.inject('/v1/models/fortune-rnn')).json().stats.worker_restarts).toBe(1);
+  });
+});
+
+describe('a corrupted model file on reload', () => {
+  let app: FastifyInstance;
+  let repo: string;
+  const auth = { authorization: 'Bearer t0ken' };
+  beforeAll(async () => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'ortserve-reload-'));
+    fs.cpSync(path.join(MODELS, 'fashion-cnn'), path.join(repo, 'fashion-cnn'), { recursive: true });
+    app = await testApp({ ORTSERVE_MODELS: repo, ORTSERVE_ADMIN_TOKEN: 't0ken' });
+  });
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('keeps the old version serving and reports the error (without server paths)', async () => {
+    const png = await fashionPng(1);
+    const classify = () => app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: png });
+    const before = (await classify()).json();
+    const file = path.join(repo, 'fashion-cnn', 'model.onnx');
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, 100), Buffer.alloc(4096, 0xab)]));
+
+    const load = await app.inject({ method: 'POST', url: '/v2/repository/models/fashion-cnn/load', headers: auth });
+    expect(load.statusCode).toBe(400);
+    expect(load.json().error).toMatch(/failed to load 'fashion-cnn'/); // KServe V2 error body
+    expect(load.body).not.toContain(repo);
+
+    const after = await classify();
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toEqual(before);
+    const info = (await app.inject('/v1/models/fashion-cnn')).json();
+    expect(info.state).toBe('ready');
+    expect(info.reload_error).toEqual(expect.any(String));
+    expect(info.reload_error).not.toContain(repo);
+    const index = (await app.inject({ method: 'POST', url: '/v2/repository/index', headers: auth })).json();
+    expect(index).toEqual([expect.objectContaining({ name: 'fashion-cnn', state: 'READY', reason: expect.stringMatching(/reload failed/) })]);
+    expect((await app.inject('/health/ready')).statusCode).toBe(200);
+  });
+});
+
+describe('a deliberately slow model', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+        const repo = slowModelRepository({ layers: 1500, batching: { max_batch_size: 1, max_queue_size: 12, timeout_ms: 1000, max_queue_delay_ms: 0 } });
+    app = await testApp({ ORTSERVE_MODELS: repo });
+    expect(app.models.get('slow')?.state).toBe('ready');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  // One request of ROWS rows costs ROWS × 1,500 matrix-vector products: 150–400 ms here, so a
+  // lone request beats the 1 s deadline and the 12th in the queue cannot.
+  const ROWS = 16;
+
+  it('answers requests past timeout_ms with 504, drops their queued work and keeps the queue bounded', async () => {
+    const entry = app.models.get('slow')!;
+    const itemsBefore = entry.stats.items;
+    const t0 = performance.now();
+    const one = await app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(ROWS) });
+    const runMs = performance.now() - t0;
+    expect(one.statusCode).toBe(200);
+    expect(one.json().outputs[0].data.slice(0, 3)).toEqual([1, 1, 1]);
+
+    let maxDepth = 0;
+    const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, entry.tensor!.depth())), 5);
+    const results = await Promise.all(Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(ROWS) })));
+    clearInterval(sampler);
+    const by = (s: number) => results.filter((r) => r.statusCode === s).length;
+    const ran = entry.stats.items - itemsBefore - 1;
+    console.log(`slow model (one run ${runMs.toFixed(0)} ms, timeout 1000 ms, queue 12): 30 requests → ${by(200)}×200, ${by(504)}×504, ${by(429)}×429; runs ${ran}; dropped on deadline ${entry.stats.dropped.timeout}; deepest queue ${maxDepth}`);
+    expect(by(200) + by(504) + by(429)).toBe(30);
+    expect(by(504)).toBeGreaterThan(0);
+    expect(by(429)).toBeGreaterThan(0);
+    for (const r of results.filter((x) => x.statusCode === 504)) expect(r.json().error).toMatch(/timed out after 1000 ms/);
+    for (const r of results.filter((x) => x.statusCode === 429)) expect(r.headers['retry-after']).toBeDefined();
+    // Timed-out requests that were still queued never ran: at most one run per in-flight batch
+    // (concurrency 1) can have passed its deadline while running.
+    expect(ran).toBeLessThanOrEqual(by(200) + 1);
+    expect(entry.stats.dropped.timeout).toBeGreaterThanOrEqual(by(504) - 1);
+    expect(maxDepth).toBeLessThanOrEqual(12);
+    expect(entry.tensor!.depth()).toBe(0);
+    // And the model is fine afterwards.
+    expect((await app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(1) })).statusCode).toBe(200);
+  }, 60_000);
+});
