@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, helpText, loadConfig, SETTINGS } from '../../server/config.ts';
 import { ErrorDocs, Errors } from '../../server/errors.ts';
@@ -21,6 +22,10 @@ describe('config', () => {
       expect(help).toContain(`--${s.flag}`);
       expect(help).toContain(s.env);
     }
+  });
+  it("lists every setting in the README's configuration table", () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const s of Object.values(SETTINGS)) expect(readme).toMatch(new RegExp(`\\| \`--${s.flag}\` \\| \`${s.env}\` \\|`));
   });
 });
 
