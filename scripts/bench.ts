@@ -2,15 +2,12 @@
 // other on loopback, and writes bench/results/<stamp>.{md,json} (+ latest.*). Every claim in the
 // report is a ratio against a baseline measured in the same run.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { versions } from '../server/inference/onnx.ts';
 import { hammer, probeLiveness, textStreams, type LoadResult } from './bench/load.ts';
+import { machine } from './bench/machine.ts';
 import { runJson, startNaive, startOrtserve, type Child } from './bench/processes.ts';
 import { renderReport, type Report } from './bench/report.ts';
-import { SENTENCES } from './bench/sentences.ts';
-import { fashionPng } from './lib/fixtures.ts';
-import { multipart } from './lib/multipart.ts';
+import { routeLoad } from './bench/requests.ts';
 
 const quick = process.argv.includes('--quick');
 const S = quick ? 2 : 10; // seconds per measured load
@@ -18,9 +15,6 @@ const WARM = quick ? 1 : 3;
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = process.env.BENCH_OUT ?? path.join(root, 'bench/results');
 const ORTSERVE_ENV = JSON.parse(process.env.BENCH_ORTSERVE_ENV ?? '{}') as Record<string, string>;
-
-const json = { 'content-type': 'application/json' };
-const embedBodies = SENTENCES.map((s) => JSON.stringify({ inputs: s }));
 
 /** Warms up, then measures a load while probing liveness. */
 async function measure(url: string, load: (seconds: number) => Promise<LoadResult>) {
@@ -32,12 +26,10 @@ async function measure(url: string, load: (seconds: number) => Promise<LoadResul
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
-  const form = await multipart([{ field: 'image', name: 'item.png', type: 'image/png', data: await fashionPng(0) }]);
-  const classify = (url: string, p = '/v1/models/fashion-cnn/classify', connections = 64) => (s: number) =>
-    hammer({ url, path: p, connections, seconds: s, headers: form.headers, bodies: [form.payload] });
-  const embed = (url: string, connections = 64) => (s: number) => hammer({ url, path: '/v1/models/bert-mini/embed', connections, seconds: s, headers: json, bodies: embedBodies });
-  const gan = (url: string, connections = 32) => (s: number) =>
-    hammer({ url, path: '/v1/models/fashion-dcgan/generate', connections, seconds: s, headers: json, bodies: Array.from({ length: 50 }, (_, i) => JSON.stringify({ count: 1, seed: i })) });
+  const [upload, sentence, image] = await Promise.all([routeLoad('classify'), routeLoad('embed'), routeLoad('generate-image')]);
+  const classify = (url: string, p = upload.path, connections = 64) => (s: number) => hammer({ ...upload, url, path: p, connections, seconds: s });
+  const embed = (url: string, connections = 64) => (s: number) => hammer({ ...sentence, url, connections, seconds: s });
+  const gan = (url: string, connections = 32) => (s: number) => hammer({ ...image, url, connections, seconds: s });
 
   console.log('raw onnxruntime ceilings (no HTTP)...');
   const ceilingSeconds = String(quick ? 1 : 5);
@@ -77,7 +69,7 @@ async function main() {
     date: new Date().toISOString(),
     quick,
     seconds: S,
-    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? '', node: process.version, onnxruntime: versions.onnxruntime, platform: `${os.platform()} ${os.release()}` },
+    machine: machine(),
     config: {
       ortserve_env: ORTSERVE_ENV,
       models: models.models.map((m: { name: string; batching: object; instances: number; intra_op_threads: number }) => ({ name: m.name, batching: m.batching, instances: m.instances, intra_op_threads: m.intra_op_threads })),

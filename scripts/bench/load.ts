@@ -1,5 +1,6 @@
-// Load generators for the benchmark: autocannon runs (loopback only, bounded in time), a
-// liveness prober, and a streaming client for token throughput and time-to-first-token.
+// Load generators for the benchmark and the reliability scripts: autocannon runs (loopback only,
+// bounded in time; optionally rate-limited, with every answer reported), a liveness prober, and a
+// streaming client for token throughput and time-to-first-token.
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -20,6 +21,30 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** One body, or several used in turn. */
   bodies: (string | Buffer)[];
+  /** Requests per second over all connections (autocannon's overallRate); default: each connection sends again as soon as it is answered. */
+  rate?: number;
+  /** Seconds autocannon waits for an answer before counting a timeout and reconnecting (default 10). */
+  timeoutSeconds?: number;
+  /** Called for every answer, in the order they arrive. */
+  onAnswer?: (answer: Answer) => void;
+}
+
+export interface Answer {
+  status: number;
+  ms: number;
+  retryAfter: boolean;
+  /** The error body's `code` (ORT_QUEUE_FULL...), for answers of 400 and above. */
+  code?: string;
+}
+
+/** The `code` of an error answer's JSON body, if it has one. */
+export function errorCode(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function assertLoopback(url: string): void {
@@ -27,28 +52,52 @@ export function assertLoopback(url: string): void {
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`benchmarks only target loopback, not ${host}`);
 }
 
-export async function hammer(o: LoadOptions): Promise<LoadResult> {
+/** One autocannon run; resolves with autocannon's own result. */
+export function cannon(o: LoadOptions): Promise<autocannon.Result> {
   assertLoopback(o.url);
   let next = 0;
-  const result = await autocannon({
-    url: o.url + o.path,
-    method: 'POST',
-    connections: o.connections,
-    duration: o.seconds,
-    headers: o.headers,
-    requests: [
+  // autocannon calls a request's onResponse (which sees the headers and body) and then,
+  // synchronously, emits 'response' (which has the latency) for the same answer.
+  let retryAfter = false;
+  let code: string | undefined;
+  const onResponse = (status: number, body: string, _context: object, headers: object | undefined) => {
+    retryAfter = Object.keys(headers ?? {}).some((h) => h.toLowerCase() === 'retry-after');
+    code = status >= 400 ? errorCode(body) : undefined;
+  };
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
       {
-        setupRequest: (req) => ({ ...req, body: o.bodies[next++ % o.bodies.length] as string }),
+        url: o.url + o.path,
+        method: 'POST',
+        connections: o.connections,
+        duration: o.seconds,
+        headers: o.headers,
+        ...(o.rate ? { overallRate: Math.max(1, Math.round(o.rate)) } : {}),
+        ...(o.timeoutSeconds ? { timeout: o.timeoutSeconds } : {}),
+        requests: [
+          {
+            setupRequest: (req) => ({ ...req, body: o.bodies[next++ % o.bodies.length] as string }),
+            ...(o.onAnswer ? { onResponse } : {}),
+          },
+        ],
       },
-    ],
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    const onAnswer = o.onAnswer;
+    if (onAnswer) instance.on('response', (_client, status, _bytes, ms) => onAnswer({ status, ms, retryAfter, code }));
   });
+}
+
+export async function hammer(o: LoadOptions): Promise<LoadResult> {
+  const result = await cannon(o);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p90: result.latency.p90,
     p99: result.latency.p99,
     requests: result.requests.total,
-    errors: result.errors + result.timeouts,
+    // autocannon's errors already include its timeouts.
+    errors: result.errors,
     non2xx: result.non2xx,
   };
 }
@@ -85,8 +134,8 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
-/** `streams` concurrent clients each generating `tokens` tokens (SSE) back to back for `seconds`. */
-export async function textStreams(url: string, model: string, streams: number, tokens: number, seconds: number) {
+/** `streams` concurrent clients each generating `tokens` tokens (SSE) for `seconds`, back to back or `pauseMs` apart. */
+export async function textStreams(url: string, model: string, streams: number, tokens: number, seconds: number, pauseMs = 0) {
   assertLoopback(url);
   const ttft: number[] = [];
   let total = 0;
@@ -119,6 +168,7 @@ export async function textStreams(url: string, model: string, streams: number, t
         const final = /"tokens":(\d+)/.exec(text);
         if (final) total += Number(final[1]);
         else errors++;
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     }),
   );

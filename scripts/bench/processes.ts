@@ -1,5 +1,6 @@
 // Child processes for the benchmark: each measured server runs in its own process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -8,6 +9,17 @@ export interface Child {
   url: string;
   proc: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** A loopback port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 }
 
 async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<void> {
@@ -33,6 +45,12 @@ function start(script: string, port: number, env: Record<string, string>, readyP
         proc.kill('SIGTERM');
       }),
   }));
+}
+
+/** Kills `proc` when this process exits or is stopped by SIGINT/SIGTERM, so a stopped run leaves no server behind. */
+export function killWithParent(proc: ChildProcess): void {
+  process.once('exit', () => proc.kill('SIGKILL'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 }
 
 export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready');

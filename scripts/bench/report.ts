@@ -1,6 +1,7 @@
 // The benchmark report: ratios against same-run baselines, the targets they are held to, and
 // the raw figures behind them, as markdown.
 import type { LoadResult } from './load.ts';
+import type { Machine } from './machine.ts';
 
 type Live = { p50: number; p99: number; max: number; n: number };
 type Measured = LoadResult & { live: Live };
@@ -10,7 +11,7 @@ export interface Report {
   date: string;
   quick: boolean;
   seconds: number;
-  machine: Record<string, string | number>;
+  machine: Machine;
   config: object;
   raw: { bert_b32: { items_per_s: number }; cnn_b64: { items_per_s: number }; gan_b32: { items_per_s: number } };
   ortserve: { classify: Measured; embed: Measured; generate_image: Measured; rnn_1: Streams; rnn_32: Streams; mixed: { classify: LoadResult; embed: LoadResult; generate_image: LoadResult; rnn_8: Streams; live: Live } };

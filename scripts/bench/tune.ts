@@ -2,18 +2,12 @@
 // node scripts/bench/tune.ts embed|classify '<json env>' ['<json env>' ...]
 import { hammer, probeLiveness } from './load.ts';
 import { startOrtserve } from './processes.ts';
-import { SENTENCES } from './sentences.ts';
-import { fashionPng } from '../lib/fixtures.ts';
+import { routeLoad } from './requests.ts';
 
 const [scenario = 'embed', ...envs] = process.argv.slice(2);
 const seconds = Number(process.env.TUNE_SECONDS ?? 8);
 
-async function body(): Promise<{ path: string; headers: Record<string, string>; bodies: (string | Buffer)[] }> {
-  if (scenario === 'embed') return { path: '/v1/models/bert-mini/embed', headers: { 'content-type': 'application/json' }, bodies: SENTENCES.map((s) => JSON.stringify({ inputs: s })) };
-  return { path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: [await fashionPng(0)] };
-}
-
-const b = await body();
+const b = await routeLoad(scenario === 'embed' ? 'embed' : 'classify-png');
 for (const [i, envText] of (envs.length ? envs : ['{}']).entries()) {
   const env = JSON.parse(envText) as Record<string, string>;
   const child = await startOrtserve(18600 + i, env);

@@ -59,6 +59,14 @@ export class Batcher<I, O> {
     return this.queue.size;
   }
 
+  /**
+   * Fails fast with 429 when `items` more would not fit in the queue now, so callers can refuse
+   * before paying for preprocessing (decoding an upload) that the queue would throw away.
+   */
+  assertRoom(items = 1): void {
+    if (this.queue.size + items > this.opts.batching.max_queue_size) throw new Errors.QUEUE_FULL(this.opts.model);
+  }
+
   submit(item: I, options: SubmitOptions = {}): Promise<{ value: O; timing: Timing }> {
     const { model, batching } = this.opts;
     if (options.signal?.aborted) return Promise.reject(new Error('client went away'));

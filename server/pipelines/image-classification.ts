@@ -46,6 +46,7 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
 
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
     const limits = { maxPixels: ctx.config.maxImagePixels };
+    batcher.assertRoom(images.length);
     const tensors = await Promise.all(images.map((img, i) => imageToTensor(img, `#${i + 1}`, spec!, limits)));
     const answers = await Promise.all(tensors.map((t) => batcher.submit(t, options)));
     const results = answers.map(({ value }) => ({

@@ -1,7 +1,7 @@
 // Starts the real server (node server/server.ts) as a child process on a free loopback port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../scripts/bench/processes.ts';
 import { ROOT } from './app.ts';
 
 export interface ServerProcess {
@@ -9,16 +9,6 @@ export interface ServerProcess {
   proc: ChildProcess;
   logs: () => string;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {

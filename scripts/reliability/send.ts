@@ -1,0 +1,18 @@
+// One POST of a route's i-th body with fetch, reported as an answer (status, latency, whether
+// it carried Retry-After, error code) or as a failure (timeout, or a connection that failed).
+import { errorCode, type Answer } from '../bench/load.ts';
+import type { RouteLoad } from '../bench/requests.ts';
+
+export type Sent = Answer | { status: null; ms: number; failure: 'timeout' | 'connection' };
+
+export async function post(url: string, load: RouteLoad, i: number, timeoutMs: number): Promise<Sent> {
+  const body = load.bodies[i % load.bodies.length]!;
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url + load.path, { method: 'POST', headers: load.headers, body: typeof body === 'string' ? body : new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    return { status: res.status, ms: performance.now() - t0, retryAfter: res.headers.has('retry-after'), code: res.status >= 400 ? errorCode(text) : undefined };
+  } catch (err) {
+    return { status: null, ms: performance.now() - t0, failure: (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection' };
+  }
+}
