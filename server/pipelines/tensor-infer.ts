@@ -1,9 +1,12 @@
 // Raw tensor inference for any model (KServe V2 infer): validated V2 tensors in, tensors out.
 // When every input and output has a dynamic first axis, concurrent requests are batched by
-// concatenating along it (requests with the same trailing shapes run together).
+// concatenating along it (requests with the same trailing shapes run together). A batch that
+// onnxruntime rejects is rerun one request at a time: only requests that fail alone get a 422.
 import { Errors } from '../errors.ts';
 import type { Timing } from '../inference/batcher.ts';
 import type { TensorInfo, TensorValue } from '../inference/onnx.ts';
+import { InferenceError } from '../inference/worker-pool.ts';
+import { withoutPaths } from '../repository/repository.ts';
 import type { CallOptions, ModelContext } from './context.ts';
 import { fromV2, toV2, v2Datatype, type V2Tensor } from './v2-tensors.ts';
 
@@ -11,6 +14,9 @@ export interface InferRequest {
   inputs: V2Tensor[];
   outputs?: { name: string }[];
 }
+
+/** A request's outputs, or the 422 for tensors onnxruntime rejected. */
+type Outputs = Record<string, TensorValue> | Error;
 
 interface Item {
   feeds: Record<string, TensorValue>;
@@ -67,21 +73,51 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
   const batchable = info.inputs.every(dynamicFirst) && info.outputs.every(dynamicFirst);
   let solo = 0;
 
-  const batcher = ctx.batcher<Item, Record<string, TensorValue>>(
+  /** Runs one item alone: when onnxruntime rejects it, that is because of its tensors (a 422 for this request only). */
+  async function runAlone(it: Item): Promise<{ outputs: Outputs; ms: number }> {
+    try {
+      return await ctx.pool.run([{ graph, feeds: it.feeds, fetches: it.fetches }]);
+    } catch (err) {
+      if (!(err instanceof InferenceError)) throw err;
+      const reason = withoutPaths(err.message, ctx.config.models);
+      return { outputs: new Errors.UNPROCESSABLE(`model '${ctx.source.name}' could not run on these input tensors: ${reason}`), ms: 0 };
+    }
+  }
+
+  const batcher = ctx.batcher<Item, Outputs>(
     'infer',
     async (items) => {
       const groups = new Map<string, Item[]>();
       for (const it of items) groups.set(it.key, [...(groups.get(it.key) ?? []), it]);
-      const results = new Map<Item, Record<string, TensorValue>>();
+      const results = new Map<Item, Outputs>();
       let ms = 0;
       for (const group of groups.values()) {
+        if (group.length === 1) {
+          const run = await runAlone(group[0]!);
+          results.set(group[0]!, run.outputs);
+          ms += run.ms;
+          continue;
+        }
         const feeds = Object.fromEntries(Object.keys(group[0]!.feeds).map((name) => [name, concat(group.map((g) => g.feeds[name]!))]));
-        const run = await ctx.pool.run([{ graph, feeds, fetches: group[0]!.fetches }]);
+        const run = await ctx.pool.run([{ graph, feeds, fetches: group[0]!.fetches }]).catch((err: unknown) => {
+          if (err instanceof InferenceError) return undefined;
+          throw err;
+        });
+        if (!run) {
+          // One request's tensors (say, a token id past the vocabulary) failed the batch: run each
+          // alone, so only the requests that fail on their own get an error. Their buffers are
+          // intact: concat() copied them into the batch.
+          for (const it of group) {
+            const alone = await runAlone(it);
+            results.set(it, alone.outputs);
+            ms += alone.ms;
+          }
+          continue;
+        }
         ms += run.ms;
         let row = 0;
         for (const it of group) {
-          const own = group.length === 1 ? run.outputs : Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)]));
-          results.set(it, own);
+          results.set(it, Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)])));
           row += it.rows;
         }
       }
@@ -120,6 +156,7 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     async infer(req, options) {
       const item = prepare(req);
       const { value, timing } = await batcher.submit(item, options);
+      if (value instanceof Error) throw value;
       return { outputs: item.fetches.map((name) => toV2(name, value[name]!)), timing };
     },
     async warmup() {

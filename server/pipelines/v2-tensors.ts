@@ -21,18 +21,27 @@ export interface V2Tensor {
   data: unknown;
 }
 
-function flatten(data: unknown, out: unknown[] = []): unknown[] {
-  if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data);
+/** Row-major leaves of nested arrays; iterative, so any nesting depth a JSON body can carry is fine. */
+function flatten(data: unknown): unknown[] {
+  const out: unknown[] = [];
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const d = stack.pop();
+    if (Array.isArray(d)) for (let i = d.length - 1; i >= 0; i--) stack.push(d[i]);
+    else out.push(d);
+  }
   return out;
 }
+
+/** A bad value for a message: scalars as JSON, containers only by kind (they may be nested arbitrarily deep). */
+const shown = (v: unknown): string => (typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'an array' : 'an object') : String(JSON.stringify(v)));
 
 const bad = (msg: string) => new Errors.INVALID_INPUT(msg);
 
 function typed(type: TensorType, values: unknown[], name: string): TensorValue['data'] {
   const check = (ok: (v: unknown) => boolean, what: string) => {
     const i = values.findIndex((v) => !ok(v));
-    if (i >= 0) throw bad(`input '${name}': data[${i}] is ${JSON.stringify(values[i])}, expected ${what}`);
+    if (i >= 0) throw bad(`input '${name}': data[${i}] is ${shown(values[i])}, expected ${what}`);
   };
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   const int = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
@@ -68,6 +77,8 @@ export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorVal
       if (shape[i]! >= 0 && shape[i] !== d) throw bad(`input '${name}': shape [${input.shape}] does not match the model's [${shape}] at dimension ${i}`);
     });
   }
+  // Some onnxruntime kernels (the GRU among them) abort the whole process on an empty tensor.
+  if (input.shape.includes(0)) throw bad(`input '${name}': shape [${input.shape}] has a zero dimension; empty tensors are not accepted`);
   const values = flatten(input.data);
   const size = input.shape.reduce((a, b) => a * b, 1);
   if (values.length !== size) throw bad(`input '${name}': ${values.length} values do not fill shape [${input.shape}] (${size} expected)`);

@@ -1,23 +1,32 @@
 // POST /v1/models/:model/classify — images as multipart files, a raw image body, or JSON base64.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Errors } from '../errors.ts';
+import { Errors, isAppError } from '../errors.ts';
 import { ModelParams, errorResponses } from '../schemas/common.ts';
 import { ClassifyJsonBody, ClassifyQuery, ClassifyResponse } from '../schemas/tasks.ts';
+import { plainIntegerQuery } from '../schemas/validate.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}$/;
 const ACCEPTED = 'multipart/form-data, a raw image (image/*, application/octet-stream) or application/json {"images": [base64]}';
 
-async function collectImages(request: FastifyRequest, maxImages: number): Promise<Buffer[]> {
-  if (request.isMultipart()) {
-    const images: Buffer[] = [];
+async function collectFiles(request: FastifyRequest, maxImages: number): Promise<Buffer[]> {
+  const images: Buffer[] = [];
+  try {
     for await (const part of request.files()) {
       images.push(await part.toBuffer());
       if (images.length > maxImages) throw new Errors.INVALID_INPUT(`at most ${maxImages} images per request`);
     }
-    return images;
+  } catch (err) {
+    // The multipart parser (busboy) throws plain errors for broken framing: the client's mistake.
+    if (isAppError(err)) throw err;
+    throw new Errors.INVALID_INPUT(`malformed multipart/form-data body: ${(err as Error).message}`);
   }
+  return images;
+}
+
+async function collectImages(request: FastifyRequest, maxImages: number): Promise<Buffer[]> {
+  if (request.isMultipart()) return collectFiles(request, maxImages);
   const body = request.body;
   if (Buffer.isBuffer(body)) return [body];
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -44,6 +53,7 @@ const classify: FastifyPluginAsyncTypebox = async (app) => {
         body: { content: { 'application/json': { schema: ClassifyJsonBody } } },
         response: { 200: ClassifyResponse, ...errorResponses },
       },
+      preValidation: plainIntegerQuery(ClassifyQuery),
     },
     async (request, reply) => {
       const { model } = request.params;

@@ -120,6 +120,52 @@ describe('bad requests', () => {
   });
 });
 
+// Counterexamples found by the fuzzer (tests/fuzz/routes.fuzz.test.ts, scripts/fuzz.ts).
+describe('fuzzer findings', () => {
+  const deep = (depth: number, open = '[', close = ']') => open.repeat(depth) + '1' + close.repeat(depth);
+  const json = (url: string, payload: string) => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+  const v2 = (model: string, inputs: object[]) => app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, payload: { inputs } });
+  function expectV2Error(res: LightMyRequestResponse, status: number, message: RegExp) {
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.json().error).toMatch(message);
+  }
+
+  it('400, not 500, for multipart bodies with broken framing or no boundary', async () => {
+    const broken = (type: string, payload: string) => app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': type }, payload });
+    expectError(await broken('multipart/form-data; boundary=x', '{"images":NaN}'), 400, /malformed multipart.*Unexpected end/, 'ORT_INVALID_INPUT');
+    expectError(await broken('multipart/form-data', 'abc'), 400, /malformed multipart.*Boundary not found/);
+    expectError(await broken('multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="a"; filename="a.png"\r\n\r\nabc'), 400, /malformed multipart/);
+  });
+  it('400, not a 1 ms deadline (504), for query integers that are not plain digits', async () => {
+    for (const query of ['timeout_ms=true', 'timeout_ms=1.5', 'top_k=2.7', 'top_k=1e2']) {
+      expectError(await classify(png, 'image/png', `/v1/models/fashion-cnn/classify?${query}`), 400, /querystring\/\w+ must be integer/, 'ORT_INVALID_INPUT');
+    }
+    expect((await classify(png, 'image/png', '/v1/models/fashion-cnn/classify?top_k=2&timeout_ms=30000')).json().results[0].predictions).toHaveLength(2);
+  });
+  it('400, not 500, for a generate body nested 100,000 levels deep', async () => {
+    expectError(await json('/v1/models/fortune-rnn/generate', `{"prompt":"x","max_tokens":1,"z":${deep(100_000)}}`), 400, /nested more than 32 levels/, 'ORT_INVALID_INPUT');
+    expectError(await json('/v1/models/fashion-dcgan/generate', `{"label":${deep(100_000, '{"a":', '}')}}`), 400, /nested/);
+  });
+  it('KServe V2: no 500 for tensor data nested 100,000 levels deep (arrays flatten; an object is a 400)', async () => {
+    const body = (data: string) => `{"inputs":[{"name":"input_ids","datatype":"INT64","shape":[1,1],"data":${data}},{"name":"state_in","datatype":"FP32","shape":[1,1,512],"data":[${Array(512).fill(0)}]}]}`;
+    expect((await json('/v2/models/fortune-rnn/infer', body(deep(100_000)))).statusCode).toBe(200);
+    expectV2Error(await json('/v2/models/fortune-rnn/infer', body(deep(100_000, '{"a":', '}'))), 400, /data\[0\] is an object, expected an integer/);
+  });
+  it('KServe V2: 400 for empty tensors, which crashed the process in the GRU kernel', async () => {
+    const res = await v2('fortune-rnn', [
+      { name: 'input_ids', datatype: 'INT64', shape: [0, 0], data: [] },
+      { name: 'state_in', datatype: 'FP32', shape: [1, 0, 512], data: [] },
+    ]);
+    expectV2Error(res, 400, /input 'input_ids': shape \[0,0\] has a zero dimension/);
+  });
+  it('KServe V2: 422 for a token id past the embedding table, failing only that request of a batch', async () => {
+    const bert = (tokenType: number) => ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => ({ name, datatype: 'INT64', shape: [1, 1], data: [name === 'token_type_ids' ? tokenType : 0] }));
+    const [bad, ...good] = await Promise.all([v2('bert-mini', bert(2)), ...Array.from({ length: 7 }, () => v2('bert-mini', bert(0)))]);
+    expectV2Error(bad!, 422, /could not run on these input tensors: .*Gather.*out of data bounds/);
+    for (const res of good) expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
 describe('after all that', () => {
   it('still serves normally', async () => {
     const res = await classify(png);
