@@ -8,7 +8,9 @@
 is ~20x faster on one thread and is picked up through LD_LIBRARY_PATH only.)
 
 Options (env): BERT_DATA=/tmp/bert-mini  BERT_THREADS=1  BERT_MINUTES=45 (wall-time budget: warmup, then
-the LR decays linearly to zero at the end of the budget)  BERT_STEPS=N (a fixed step count instead).
+the LR decays linearly to zero at the end of the budget)  BERT_CPU_MINUTES=M (budget in the process's CPU
+time instead: a run that shares the machine, or is paused with SIGSTOP, keeps its schedule)
+BERT_STEPS=N (a fixed step count instead).
 To continue from a checkpoint with a fresh warmup/decay: BERT_INIT=ckpt.pt BERT_SEED=1 BERT_LR=5e-4
 (another seed so the data order and masks differ from the first run).
 Checkpoints go to BERT_DATA/ckpt: last.pt every few minutes and best.pt (lowest held-out loss).
@@ -37,6 +39,7 @@ EVAL_EVERY_S = 300
 SEED = int(os.environ.get("BERT_SEED", "0"))
 INIT = os.environ.get("BERT_INIT")
 THREADS = int(os.environ.get("BERT_THREADS", "1"))
+CPU_MINUTES = float(os.environ.get("BERT_CPU_MINUTES", "0"))
 
 torch.set_num_threads(THREADS)
 torch.manual_seed(SEED)
@@ -150,12 +153,17 @@ def main():
     short_stream, long_stream = batches(train, SHORT_LEN, gen), batches(train, LONG_LEN, gen)
     total_steps = FIXED_STEPS or 10**9
     start = last_eval = time.time()
+    cpu_start = time.process_time()
     best, step, seen_tokens, running = float("inf"), 0, 0, 0.0
 
     def progress(s):
         """Fraction of the run done: by steps when BERT_STEPS is set, else by wall time, so a run
         slowed down by other work on the machine still decays its LR to zero within BERT_MINUTES."""
-        return s / total_steps if FIXED_STEPS else (time.time() - start) / (MINUTES * 60)
+        if FIXED_STEPS:
+            return s / total_steps
+        if CPU_MINUTES:
+            return (time.process_time() - cpu_start) / (CPU_MINUTES * 60)
+        return (time.time() - start) / (MINUTES * 60)
 
     def lr_at(s):
         return PEAK_LR * min(s / WARMUP_STEPS, max(0.0, 1.0 - progress(s)))
