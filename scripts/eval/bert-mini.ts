@@ -4,11 +4,12 @@
 // reuses (loading, padding, pooling, fill-mask).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSession, type Session, type TensorValue } from '../../server/inference/onnx.ts';
 
 const ROOT = new URL('../../', import.meta.url);
-const MODEL_DIR = new URL('models/bert-mini/', ROOT);
+// BERT_MINI_DIR evaluates another export of the model (a candidate before it replaces the shipped one).
+const MODEL_DIR = process.env.BERT_MINI_DIR ? pathToFileURL(`${process.env.BERT_MINI_DIR}/`) : new URL('models/bert-mini/', ROOT);
 const FIXTURES = new URL('tests/fixtures/', ROOT);
 const MASK_RATE = 0.15;
 const MASK_SEED = 20261127;

@@ -1,9 +1,9 @@
 // OpenAI-compatible embeddings: POST /v1/embeddings, so OpenAI SDKs and RAG frameworks can
 // use any text-embedding model unchanged. Errors use OpenAI's {"error": {...}} shape.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { STATUS_CODES } from 'node:http';
 import { Type } from 'typebox';
-import { Errors, isAppError } from '../errors.ts';
+import { Errors } from '../errors.ts';
+import { describeError } from '../plugins/error-handler.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
 
 const OpenAIError = Type.Object({
@@ -37,12 +37,10 @@ const base64 = (v: number[]) => Buffer.from(Float32Array.from(v).buffer).toStrin
 
 const openai: FastifyPluginAsyncTypebox = async (app) => {
   app.setErrorHandler((err: Error, request, reply) => {
-    const status = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ err }, 'embeddings request failed');
-    const type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
-    const code = isAppError(err) ? err.code : null;
+    const { statusCode, code, message } = describeError(err, request, reply);
+    const type = statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
     const param = /body\/(\w+)/.exec(err.message)?.[1] ?? null;
-    return reply.status(status).send({ error: { message: status === 500 && !isAppError(err) ? (STATUS_CODES[500] ?? 'error') : err.message, type, param, code } });
+    return reply.status(statusCode).send({ error: { message, type, param, code: code === 'ORT_INTERNAL' ? null : code } });
   });
 
   app.post(
