@@ -195,6 +195,20 @@ async function maskedTokenAccuracy(model: BertMini) {
   return { sentences: sentences.length, n, top1: top1 / n, top5: top5 / n, base1: base1 / n, base5: base5 / n };
 }
 
+export interface FillMaskCases {
+  fill_mask: { text: string; answers: string[] }[];
+  min_fill_mask_hits: number;
+}
+
+/** The committed fill-mask sentences: top-5 words for each, and whether an expected one is among them. */
+export async function fillMaskCases(model: BertMini, cases: FillMaskCases['fill_mask']) {
+  const predictions = await fillMask(model, cases.map((c) => tokenize(model, c.text)));
+  return cases.map((c, i) => {
+    const top = (predictions[i]?.[0] ?? []).map((id) => model.tokenizer.id_to_token(id) ?? String(id));
+    return { text: c.text, answers: c.answers, top, hit: c.answers.some((a) => top.includes(a)) };
+  });
+}
+
 async function pairSimilarity(model: BertMini) {
   const pairs = JSON.parse(fixture('bert-mini-pairs.json')) as { paraphrases: [string, string][]; unrelated: [string, string][] };
   const score = async (list: [string, string][]) => {
@@ -214,6 +228,9 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
   try {
     const mlm = await maskedTokenAccuracy(model);
     const sim = await pairSimilarity(model);
+    const cases = JSON.parse(fixture('bert-mini-cases.json')) as FillMaskCases;
+    const fills = await fillMaskCases(model, cases.fill_mask);
+    const hits = fills.filter((c) => c.hit).length;
     const f = (x: number) => x.toFixed(4);
     return {
       model: 'bert-mini',
@@ -223,6 +240,8 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
         `unigram base top-1 ${f(mlm.base1)}  top-5 ${f(mlm.base5)}  (top-5 ratio ${(mlm.top5 / mlm.base5).toFixed(2)}x)`,
         `mean-pooled cosine: paraphrases ${f(sim.para)}, unrelated ${f(sim.unrel)} (${sim.count} pairs each); ` +
           `paraphrase > unrelated in ${(100 * sim.ordered).toFixed(0)} % of cross comparisons`,
+        `fill-mask: expected word in the top 5 for ${hits} of ${fills.length} committed sentences`,
+        ...fills.map((c) => `  ${c.hit ? 'hit ' : 'miss'} ${c.text} → ${c.top.join(', ')} (expected ${c.answers.join(' / ')})`),
       ],
       figures: {
         mlm_top1: mlm.top1,
@@ -233,6 +252,7 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
         cosine_paraphrase: sim.para,
         cosine_unrelated: sim.unrel,
         cosine_pair_order: sim.ordered,
+        fill_mask_hits: hits,
       },
     };
   } finally {
