@@ -104,7 +104,8 @@ export class ModelRegistry {
       if (old) void this.retire(old);
     } else {
       old.reloadError = next.error;
-      this.opts.log.error({ model: name, err: next.error }, 'reload failed; the loaded version keeps serving');
+      // The cause is already logged (in full) where it happened; this line says what it means.
+      this.opts.log.warn({ model: name }, 'reload failed; the loaded version keeps serving');
       await next.pool?.close();
     }
     return next;

@@ -1,6 +1,6 @@
 // One place that turns any thrown error into the JSON error shape. Client errors keep their
 // message; 5xx answers never carry a stack trace, a server path or internal detail. 429 and 503
-// answers say when to retry. KServe V2 routes reuse `describeError` for their {"error"} body.
+// answers say when to retry. The KServe V2 and OpenAI routes reuse `describeError` for their own body shapes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
