@@ -200,12 +200,19 @@ export interface FillMaskCases {
   min_fill_mask_hits: number;
 }
 
-/** The committed fill-mask sentences: top-5 words for each, and whether an expected one is among them. */
+const RANK_DEPTH = 100;
+
+/**
+ * The committed fill-mask sentences: top-5 words for each, whether an expected one is among them, and
+ * the best rank of an expected word in the top 100 (null when deeper), to show how far a miss is.
+ */
 export async function fillMaskCases(model: BertMini, cases: FillMaskCases['fill_mask']) {
-  const predictions = await fillMask(model, cases.map((c) => tokenize(model, c.text)));
+  const predictions = await fillMask(model, cases.map((c) => tokenize(model, c.text)), RANK_DEPTH);
   return cases.map((c, i) => {
-    const top = (predictions[i]?.[0] ?? []).map((id) => model.tokenizer.id_to_token(id) ?? String(id));
-    return { text: c.text, answers: c.answers, top, hit: c.answers.some((a) => top.includes(a)) };
+    const ranked = (predictions[i]?.[0] ?? []).map((id) => model.tokenizer.id_to_token(id) ?? String(id));
+    const ranks = c.answers.map((a) => ranked.indexOf(a) + 1).filter((r) => r > 0);
+    const rank = ranks.length > 0 ? Math.min(...ranks) : null;
+    return { text: c.text, answers: c.answers, top: ranked.slice(0, 5), rank, hit: rank !== null && rank <= 5 };
   });
 }
 
@@ -241,7 +248,7 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
         `mean-pooled cosine: paraphrases ${f(sim.para)}, unrelated ${f(sim.unrel)} (${sim.count} pairs each); ` +
           `paraphrase > unrelated in ${(100 * sim.ordered).toFixed(0)} % of cross comparisons`,
         `fill-mask: expected word in the top 5 for ${hits} of ${fills.length} committed sentences`,
-        ...fills.map((c) => `  ${c.hit ? 'hit ' : 'miss'} ${c.text} → ${c.top.join(', ')} (expected ${c.answers.join(' / ')})`),
+        ...fills.map((c) => `  ${c.hit ? 'hit ' : 'miss'} ${c.text} → ${c.top.join(', ')} (expected ${c.answers.join(' / ')}, rank ${c.rank ?? `> ${RANK_DEPTH}`})`),
       ],
       figures: {
         mlm_top1: mlm.top1,
