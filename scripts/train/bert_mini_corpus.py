@@ -2,11 +2,17 @@
 GCIDE definitions and quotations, and fortunes. Deterministic: sentences are deduplicated and
 split into train / held-out by a hash of their text (1 % held out).
 
-Usage: /usr/bin/python3 scripts/train/bert_mini_corpus.py [out_dir=/tmp/bert-mini]
+Usage: /usr/bin/python3 scripts/train/bert_mini_corpus.py [out_dir=/tmp/bert-mini] [--extended]
 Writes out_dir/train.txt (one sentence a line, shuffled with a fixed seed) and
 out_dir/heldout.txt (all held-out sentences, sorted by hash).
+
+--extended (run 9 on) adds more public-domain English prose from Debian after the three base
+sources: the King James Bible (`bible-kjv`), Bierce's Devil's Dictionary (`dict-devil`), the
+Jargon File (`dict-jargon`), FOLDOC (`dict-foldoc`) and `fortune-anarchism`. Base sentences keep
+their train / held-out assignment (the hash decides), so held-out figures stay comparable.
 """
 import glob
+import subprocess
 import gzip
 import hashlib
 import os
@@ -15,7 +21,8 @@ import re
 import sys
 import unicodedata
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "/tmp/bert-mini"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+OUT = ARGS[0] if ARGS else "/tmp/bert-mini"
 MIN_WORDS, MAX_WORDS = 4, 60
 
 
@@ -64,9 +71,15 @@ def gcide():
             yield s
 
 
-def fortunes():
+EXTRA_FORTUNES = {"anarchism"}  # fortune-anarchism: an --extended source, not part of the base corpus
+
+
+def fortunes(names=None):
     for path in sorted(glob.glob("/usr/share/games/fortunes/*")):
-        if "." in os.path.basename(path) or "ascii-art" in path or os.path.isdir(path):
+        base = os.path.basename(path)
+        if "." in base or "ascii-art" in path or os.path.isdir(path):
+            continue
+        if (base in EXTRA_FORTUNES) != (names is not None) or (names is not None and base not in names):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
             for entry in f.read().split("\n%\n"):
@@ -77,11 +90,49 @@ def fortunes():
                     yield s
 
 
+def sentences(text):
+    """Prose paragraphs -> sentences (a paragraph of up to MAX_WORDS words stays whole)."""
+    for para in re.split(r"\n\s*\n", text):
+        para = clean(re.sub(r"[{}_]|<[^>]*>|\[[^\]]*\]", " ", para))
+        yield from re.split(r"(?<=[.!?])\s+(?=[A-Z\"])", para) if len(para.split()) > MAX_WORDS else [para]
+
+
+def dictd(name):
+    def source():
+        text = gzip.open(f"/usr/share/dictd/{name}.dict.dz").read().decode("utf-8", "replace")
+        body = "\n".join(l for l in text.split("\n") if not l.startswith("00-database"))
+        yield from sentences(body)
+    return source
+
+
+def kjv():
+    """Every verse of the King James Bible, from the `bible` program (package bible-kjv)."""
+    out = subprocess.run(["bible", "Gen1:1-Rev22:21"], capture_output=True, text=True, check=True).stdout
+    verses, cur = [], []
+    for line in out.split("\n"):
+        m = re.match(r"^\s+\d+ (.*)", line)
+        if m or not line.strip() or re.match(r"^\S.* \d+$", line):
+            if cur:
+                verses.append(" ".join(cur))
+            cur = [m.group(1)] if m else []
+        else:
+            cur.append(line.strip())
+    if cur:
+        verses.append(" ".join(cur))
+    for v in verses:
+        yield from sentences(v)
+
+
+BASE = (("wordnet", wordnet), ("gcide", gcide), ("fortunes", fortunes))
+EXTENDED = (("kjv", kjv), ("devil", dictd("devil")), ("jargon", dictd("jargon")),
+            ("foldoc", dictd("foldoc")), ("anarchism", lambda: fortunes(EXTRA_FORTUNES)))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     seen, train, held = set(), [], []
     counts = {}
-    for name, source in (("wordnet", wordnet), ("gcide", gcide), ("fortunes", fortunes)):
+    for name, source in BASE + (EXTENDED if "--extended" in sys.argv else ()):
         n = 0
         for s in source():
             s = clean(s)
