@@ -6,24 +6,25 @@ Usage: /usr/bin/python3 scripts/train/bert_mini_corpus.py [out_dir=/tmp/bert-min
 Writes out_dir/train.txt (one sentence a line, shuffled with a fixed seed) and
 out_dir/heldout.txt (all held-out sentences, sorted by hash).
 
---extended (run 9 on) adds more public-domain English prose from Debian after the three base
+--extended (run 9 on) adds more English prose that Debian ships after the three base
 sources: the King James Bible (`bible-kjv`), Bierce's Devil's Dictionary (`dict-devil`), the
 Jargon File (`dict-jargon`), FOLDOC (`dict-foldoc`) and `fortune-anarchism`. Base sentences keep
 their train / held-out assignment (the hash decides), so held-out figures stay comparable.
 """
 import glob
-import subprocess
 import gzip
 import hashlib
 import os
 import random
 import re
+import subprocess
 import sys
 import unicodedata
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 OUT = ARGS[0] if ARGS else "/tmp/bert-mini"
 MIN_WORDS, MAX_WORDS = 4, 60
+SENTENCE_BREAK = r"(?<=[.!?])\s+(?=[A-Z\"])"
 
 
 def clean(s):
@@ -74,19 +75,20 @@ def gcide():
 EXTRA_FORTUNES = {"anarchism"}  # fortune-anarchism: an --extended source, not part of the base corpus
 
 
-def fortunes(names=None):
+def fortunes(only=None):
+    """Fortune files: all but EXTRA_FORTUNES, or only the named ones."""
     for path in sorted(glob.glob("/usr/share/games/fortunes/*")):
         base = os.path.basename(path)
         if "." in base or "ascii-art" in path or os.path.isdir(path):
             continue
-        if (base in EXTRA_FORTUNES) != (names is not None) or (names is not None and base not in names):
+        if (base not in only) if only else (base in EXTRA_FORTUNES):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
             for entry in f.read().split("\n%\n"):
                 body = re.split(r"\n\s*--", entry)[0]  # drop attribution
                 body = clean(body)
                 # long fortunes become sentences
-                for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"])", body) if len(body.split()) > MAX_WORDS else [body]:
+                for s in re.split(SENTENCE_BREAK, body) if len(body.split()) > MAX_WORDS else [body]:
                     yield s
 
 
@@ -94,7 +96,7 @@ def sentences(text):
     """Prose paragraphs -> sentences (a paragraph of up to MAX_WORDS words stays whole)."""
     for para in re.split(r"\n\s*\n", text):
         para = clean(re.sub(r"[{}_]|<[^>]*>|\[[^\]]*\]", " ", para))
-        yield from re.split(r"(?<=[.!?])\s+(?=[A-Z\"])", para) if len(para.split()) > MAX_WORDS else [para]
+        yield from re.split(SENTENCE_BREAK, para) if len(para.split()) > MAX_WORDS else [para]
 
 
 def dictd(name):
