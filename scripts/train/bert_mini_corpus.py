@@ -110,19 +110,9 @@ def dictd(name):
 def kjv():
     """Every verse of the King James Bible, from the `bible` program (package bible-kjv)."""
     out = subprocess.run(["bible", "Gen1:1-Rev22:21"], capture_output=True, text=True, check=True).stdout
-    verses, cur = [], []
-    for line in out.split("\n"):
-        m = re.match(r"^\s+\d+ (.*)", line)
-        if m or not line.strip() or re.match(r"^\S.* \d+$", line):
-            if cur:
-                verses.append(" ".join(cur))
-            cur = [m.group(1)] if m else []
-        else:
-            cur.append(line.strip())
-    if cur:
-        verses.append(" ".join(cur))
-    for v in verses:
-        yield from sentences(v)
+    out = re.sub(r"^\S.* \d+$", "", out, flags=re.M)     # chapter headings ("Genesis 1")
+    for verse in re.split(r"\n\s+\d+ ", out)[1:]:         # verses start "  12 "; wrapped lines don't
+        yield from sentences(" ".join(verse.split()))
 
 
 BASE = (("wordnet", wordnet), ("gcide", gcide), ("fortunes", fortunes))
