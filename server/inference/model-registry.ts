@@ -181,8 +181,10 @@ export class ModelRegistry {
       entry.graphs = await pool.start();
       const ctx = this.context(entry, source, pool);
       entry.tensor = tensorInfer(ctx);
-      if (manifest.task) {
-        entry.pipeline = PIPELINES[manifest.task](ctx);
+      const factory = manifest.task ? PIPELINES[manifest.task] : undefined;
+      if (manifest.task && !factory) throw new Error(`task '${manifest.task}' has no pipeline`);
+      if (factory) {
+        entry.pipeline = factory(ctx);
         await entry.pipeline.warmup();
       } else {
         await entry.tensor.warmup().catch((err: Error) => log.warn({ model: entry.name, err: err.message }, 'warm-up with zero inputs failed; serving anyway'));

@@ -8,7 +8,7 @@ import { textGeneration, type TextGenerationPipeline } from './text-generation.t
 
 export type Pipeline = ImageClassificationPipeline | TextGenerationPipeline | ImageGenerationPipeline | TextEmbeddingPipeline;
 
-export const PIPELINES: Readonly<Record<Task, (ctx: ModelContext) => Pipeline>> = Object.freeze({
+export const PIPELINES: Readonly<Partial<Record<Task, (ctx: ModelContext) => Pipeline>>> = Object.freeze({
   'image-classification': imageClassification,
   'text-generation': textGeneration,
   'image-generation': imageGeneration,

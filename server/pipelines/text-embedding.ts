@@ -9,7 +9,7 @@ import type { RunStep } from '../inference/protocol.ts';
 import { graphInfo, ioName, output, softmax, topK, type CallOptions, type ModelContext } from './context.ts';
 import { loadTokenizer, type Encoded } from './tokenizer.ts';
 
-export type Pooling = 'mean' | 'cls';
+export type Pooling = 'mean' | 'cls' | 'max';
 
 export interface TextEmbeddingPipeline {
   task: 'text-embedding';

@@ -5,6 +5,8 @@ import { Value } from 'typebox/value';
 
 
 const Int = (min = 0) => Type.Integer({ minimum: min });
+
+export const TASKS = ['image-classification', 'text-generation', 'image-generation', 'text-embedding', 'text-classification', 'token-classification', 'fill-mask'] as const;
 const Names = Type.Record(Type.String(), Type.String());
 
 export const BatchingSchema = Type.Object({
@@ -13,6 +15,7 @@ export const BatchingSchema = Type.Object({
   max_queue_size: Type.Optional(Int(1)),
   timeout_ms: Type.Optional(Int(1)),
   max_batch_tokens: Type.Optional(Int(1)),
+  max_padding_ratio: Type.Optional(Type.Number({ minimum: 1 })),
 });
 
 export const ImageSpecSchema = Type.Object({
@@ -26,6 +29,11 @@ export const ImageSpecSchema = Type.Object({
   scale: Type.Optional(Type.Number()),
   mean: Type.Optional(Type.Array(Type.Number())),
   std: Type.Optional(Type.Array(Type.Number())),
+  /** Resize before cropping (Hugging Face image processors): the shortest edge to a length, or an exact size. */
+  resize: Type.Optional(Type.Union([Type.Object({ shortest_edge: Int(1) }), Type.Object({ height: Int(1), width: Int(1) })])),
+  /** Center crop after resizing; the result is width × height. */
+  crop: Type.Optional(Type.Object({ height: Int(1), width: Int(1) })),
+  resample: Type.Optional(Type.Enum(['nearest', 'bilinear', 'bicubic', 'lanczos'])),
 });
 
 export const StateSchema = Type.Object({
@@ -42,7 +50,7 @@ export const VocabularySchema = Type.Object({
 
 export const ManifestSchema = Type.Object({
   name: Type.Optional(Type.String()),
-  task: Type.Optional(Type.Enum(['image-classification', 'text-generation', 'image-generation', 'text-embedding'])),
+  task: Type.Optional(Type.Enum(TASKS)),
   description: Type.Optional(Type.String()),
   graphs: Type.Optional(Names),
   inputs: Type.Optional(Names),
@@ -66,7 +74,13 @@ export const ManifestSchema = Type.Object({
   max_length: Type.Optional(Int(1)),
   mlm: Type.Optional(Type.Object({ input: Type.String(), output: Type.String() })),
   attention: Type.Optional(Type.Object({ output: Type.String() })),
-  pooling: Type.Optional(Type.Enum(['mean', 'cls'])),
+  pooling: Type.Optional(Type.Enum(['mean', 'cls', 'max'])),
+  normalize: Type.Optional(Type.Boolean()),
+  // text-classification: what turns logits into scores (Hugging Face's function_to_apply)
+  function_to_apply: Type.Optional(Type.Enum(['softmax', 'sigmoid', 'none'])),
+  // token-classification
+  aggregation_strategy: Type.Optional(Type.Enum(['none', 'simple', 'first', 'max', 'average'])),
+  ignore_labels: Type.Optional(Type.Array(Type.String())),
 });
 
 export type Manifest = Static<typeof ManifestSchema>;
@@ -80,6 +94,7 @@ export const DEFAULT_BATCHING: Batching = Object.freeze({
   max_queue_size: 256,
   timeout_ms: 30_000,
   max_batch_tokens: 8192,
+  max_padding_ratio: 1.5,
 });
 
 /** Validates parsed JSON; throws an Error naming every offending field. */
@@ -111,6 +126,9 @@ export function checkTaskFields(m: Manifest): void {
       need(m.latent_dim, '"latent_dim"');
       break;
     case 'text-embedding':
+    case 'text-classification':
+    case 'token-classification':
+    case 'fill-mask':
       need(m.tokenizer, '"tokenizer" (a tokenizer.json file)');
       break;
     case undefined:
