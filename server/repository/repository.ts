@@ -1,7 +1,9 @@
-// Reads a model repository: one folder per model, an optional manifest.json, optional numbered
-// version folders (Triton layout, the highest is served). Problems become per-model errors.
+// Reads a model repository: one folder per model, an optional manifest.json (over the fields derived from a
+// Hugging Face config.json), optional numbered version folders (Triton layout, the highest is served).
+// Problems become per-model errors.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { deriveFromHuggingFace, type Derivation } from './huggingface/index.ts';
 import { checkTaskFields, parseManifest, type Manifest } from './manifest.ts';
 
 export const MODEL_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
@@ -14,6 +16,10 @@ export interface ModelSource {
   versions: string[];
   version: string;
   manifest: Manifest;
+  /** Top-level manifest field → where its value came from: 'manifest.json', 'default' or a Hugging Face file. */
+  sources: Record<string, string>;
+  /** What a Hugging Face folder lacks (e.g. why it is served through V2 only); empty for manifest-only folders. */
+  warnings: string[];
   graphs: Record<string, string>;
 }
 
@@ -60,19 +66,27 @@ async function readManifest(dir: string): Promise<Manifest> {
   } catch (err) {
     throw new Error(`manifest.json is not valid JSON: ${(err as Error).message}`);
   }
-  const manifest = parseManifest(json);
-  checkTaskFields(manifest);
-  return manifest;
+  return parseManifest(json);
+}
+
+/** manifest.json over the derived fields, field by field; a manifest.json that names the task settles a fallback. */
+function effectiveManifest(own: Manifest, derived: Derivation | undefined): Pick<ModelSource, 'manifest' | 'sources' | 'warnings'> {
+  const sources: Record<string, string> = { name: 'default', graphs: 'default', batching: 'default', ...derived?.sources };
+  for (const key of Object.keys(own)) sources[key] = 'manifest.json';
+  const settled = own.task !== undefined && derived?.manifest.task === undefined;
+  return { manifest: { ...derived?.manifest, ...own }, sources, warnings: settled ? [] : (derived?.warnings ?? []) };
 }
 
 /** Reads one model folder. Throws with a readable message when it cannot be served. */
 export async function readModel(dir: string, folderName = path.basename(dir)): Promise<ModelSource> {
-  const manifest = await readManifest(dir);
-  const name = manifest.name ?? folderName;
+  const own = await readManifest(dir);
+  const name = own.name ?? folderName;
   if (!isValidModelName(name)) throw new Error(`invalid model name '${name}'`);
   const versions = await listVersions(dir);
   const version = versions.at(-1) ?? '1';
   const versionDir = versions.length > 0 ? path.join(dir, version) : dir;
+  const { manifest, sources, warnings } = effectiveManifest(own, await deriveFromHuggingFace(versionDir));
+  checkTaskFields(manifest);
   const graphs: Record<string, string> = {};
   for (const [graph, file] of Object.entries(manifest.graphs ?? { model: 'model.onnx' })) {
     const full = path.resolve(versionDir, file);
@@ -80,7 +94,7 @@ export async function readModel(dir: string, folderName = path.basename(dir)): P
     if (!(await exists(full))) throw new Error(`graph '${graph}': file ${path.relative(dir, full)} not found`);
     graphs[graph] = full;
   }
-  return { name, dir, versionDir, versions: versions.length > 0 ? versions : ['1'], version, manifest, graphs };
+  return { name, dir, versionDir, versions: versions.length > 0 ? versions : ['1'], version, manifest, sources, warnings, graphs };
 }
 
 /** Scans the repository; each folder yields a source or an error, never an exception. */
