@@ -1,7 +1,7 @@
 // Draws the fashion-dcgan model card's sample grid through onnxruntime-node: one row per class,
 // ten samples each (fixed seed), scaled ×2 → models/fashion-dcgan/samples.png.
 import sharp from 'sharp';
-import { createSession } from '../server/inference/onnx.ts';
+import { createSession } from '../server/runtime/onnx.ts';
 import { drawLatents, generate, generatorManifest, IMAGE_SIZE, toPixels } from './lib/fashion.ts';
 import { modelPath } from './lib/paths.ts';
 import { seededRandom } from './lib/random.ts';

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOpt
 import type { Config } from './config.ts';
 import concurrencyLimit from './plugins/concurrency-limit.ts';
 import cors from './plugins/cors.ts';
+import drain from './plugins/drain.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
 import models from './plugins/models.ts';
@@ -40,7 +41,8 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
     http: { maxHeaderSize: config.maxHeaderSize, headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    return503OnClosing: true,
+    // Requests on kept-alive connections during a drain get ORT_DRAINING from plugins/drain.ts.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -51,6 +53,7 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(rateLimit, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   await app.register(concurrencyLimit, { limit: config.maxConcurrentRequests });
+  await app.register(drain);
   await app.register(openapi);
   await app.register(multipart, {
     limits: { fileSize: config.bodyLimit, files: config.maxImages, fields: 16, parts: config.maxImages + 16, fieldSize: 1024 * 1024, headerPairs: 64 },

@@ -1,6 +1,8 @@
 // Every error the server can return: a stable code, an HTTP status and a message template.
-// Handlers only throw these; plugins/error-handler.ts maps anything else to a safe 500.
+// Handlers only throw these (or let the runtime's typed errors through: `fromRuntime` is the one
+// place they become HTTP errors); plugins/error-handler.ts maps anything else to a safe 500.
 import createError from '@fastify/error';
+import { RuntimeError } from './runtime/errors.ts';
 
 type ErrorFactory = ReturnType<typeof createError>;
 
@@ -27,6 +29,7 @@ export const Errors = {
   TIMEOUT: define('ORT_TIMEOUT', "Request to model '%s' timed out after %d ms", 504),
   WORKER_FAILED: define('ORT_WORKER_FAILED', "The worker running model '%s' failed; the request was not completed", 503),
   DRAINING: define('ORT_DRAINING', 'The server is shutting down', 503),
+  CANCELLED: define('ORT_CANCELLED', 'The request was cancelled: %s', 499),
   INFERENCE_FAILED: define('ORT_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500),
 } as const;
 
@@ -50,10 +53,35 @@ export const ErrorDocs: Record<ErrorCode, string> = {
   QUEUE_FULL: "The model's queue is full; retry after the Retry-After header's seconds.",
   TIMEOUT: 'The request did not complete within its deadline.',
   WORKER_FAILED: 'The worker thread holding the request died; it is respawned, retry the request.',
-  DRAINING: 'The server is shutting down and accepts no new work.',
+  DRAINING: 'The server is shutting down and accepts no new work; retry on another replica.',
+  CANCELLED: 'The client went away, or another item of the same request failed first (that failure is the answer); 499 is never seen by a client that left.',
   INFERENCE_FAILED: 'onnxruntime returned an error for a well-formed request (a server-side problem).',
 };
 
 export function isAppError(err: unknown): err is Error & { code: string; statusCode: number } {
   return err instanceof Error && typeof (err as { statusCode?: unknown }).statusCode === 'number';
+}
+
+/** The registry error for a runtime failure (the only place runtime kinds meet HTTP statuses). */
+export function fromRuntime(err: RuntimeError): Error {
+  switch (err.kind) {
+    case 'queue-full':
+      return new Errors.QUEUE_FULL(err.model);
+    case 'deadline':
+      return new Errors.TIMEOUT(err.model, err.timeoutMs ?? 0);
+    case 'aborted':
+    case 'cancelled':
+      return new Errors.CANCELLED(err.message);
+    case 'worker-failed':
+      return new Errors.WORKER_FAILED(err.model);
+    case 'inference-failed':
+      return new Errors.INFERENCE_FAILED(err.model, err.message);
+    case 'draining':
+      return new Errors.DRAINING();
+  }
+}
+
+/** Any error as the server reports it: runtime failures mapped, the rest unchanged. */
+export function toAppError(err: Error): Error {
+  return err instanceof RuntimeError ? fromRuntime(err) : err;
 }

@@ -23,7 +23,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining: no new connections, finishing accepted work');
-  app.draining = true;
+  app.drain();
   const timer = setTimeout(() => {
     app.log.error('drain timeout: exiting with work still in flight');
     process.exit(1);

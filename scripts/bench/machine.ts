@@ -1,6 +1,6 @@
 // The machine a benchmark or reliability run measured: cores, CPU, Node, onnxruntime, kernel.
 import os from 'node:os';
-import { versions } from '../../server/inference/onnx.ts';
+import { versions } from '../../server/runtime/onnx.ts';
 
 export interface Machine {
   cores: number;

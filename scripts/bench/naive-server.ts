@@ -5,8 +5,8 @@
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
-import { createSession, type TensorValue } from '../../server/inference/onnx.ts';
-import { softmax, topK } from '../../server/pipelines/context.ts';
+import { createSession, type TensorValue } from '../../server/runtime/onnx.ts';
+import { softmax, topK } from '../../server/runtime/math.ts';
 import { imageToTensor } from '../../server/pipelines/image-io.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { parseManifest } from '../../server/repository/manifest.ts';

@@ -2,7 +2,7 @@
 // session.run in a plain loop at a fixed batch size. Prints one JSON line: items per second.
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { createSession, type TensorValue } from '../../server/inference/onnx.ts';
+import { createSession, type TensorValue } from '../../server/runtime/onnx.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { SENTENCES } from './sentences.ts';
 

@@ -5,7 +5,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createSession, type Session, type TensorValue } from '../../server/inference/onnx.ts';
+import { createSession, type Session, type TensorValue } from '../../server/runtime/onnx.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 // BERT_MINI_DIR evaluates another export of the model (a candidate before it replaces the shipped one).

@@ -1,5 +1,5 @@
 // Evaluates fashion-cnn through onnxruntime-node on the full 10,000-image Fashion-MNIST test set.
-import { createSession } from '../../server/inference/onnx.ts';
+import { createSession } from '../../server/runtime/onnx.ts';
 import { argmaxRows, classifierManifest, classify, loadFashionMnist, normalise } from '../lib/fashion.ts';
 import { modelPath } from '../lib/paths.ts';
 

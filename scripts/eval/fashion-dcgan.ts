@@ -1,6 +1,6 @@
 // Evaluates fashion-dcgan through onnxruntime-node: how often fashion-cnn recognises the requested
 // class in generated samples, and how much samples of one class vary compared with real images.
-import { createSession } from '../../server/inference/onnx.ts';
+import { createSession } from '../../server/runtime/onnx.ts';
 import {
   argmaxRows, classifierManifest, classify, drawLatents, generate, generatorManifest, loadFashionMnist,
   meanPairwiseDistance, normalise, toPixels,

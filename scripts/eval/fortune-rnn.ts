@@ -1,6 +1,6 @@
 // Evaluates fortune-rnn through onnxruntime-node: bits per character on the held-out fortunes
 // (every 20th fortune of the corpus) and five samples generated one character at a time.
-import { createSession } from '../../server/inference/onnx.ts';
+import { createSession } from '../../server/runtime/onnx.ts';
 import { bitsPerChar, encode, fortuneManifest, heldOutFortunes, sample } from '../lib/fortune.ts';
 import { modelPath } from '../lib/paths.ts';
 import { seededRandom } from '../lib/random.ts';

@@ -1,7 +1,7 @@
 // Fashion-MNIST data and the fashion-cnn / fashion-dcgan models run through onnxruntime-node.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import type { Session } from '../../server/inference/onnx.ts';
+import type { Session } from '../../server/runtime/onnx.ts';
 import { FASHION_MNIST_DIR, readManifest } from './paths.ts';
 import type { Random } from './random.ts';
 

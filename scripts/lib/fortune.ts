@@ -1,7 +1,7 @@
 // The fortune corpus split (same rule as scripts/train/fortune_rnn.py) and the fortune-rnn model
 // run through onnxruntime-node: encoding, bits per character, sampling with carried state.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Session, TensorValue } from '../../server/inference/onnx.ts';
+import type { Session, TensorValue } from '../../server/runtime/onnx.ts';
 import { FORTUNES_DIR, readManifest } from './paths.ts';
 import type { Random } from './random.ts';
 

@@ -1,30 +1,22 @@
-// What every task pipeline gets from the registry, plus the tensor helpers they share.
+// What every task pipeline gets from the model registry, plus the tensor helpers they share.
 import type { Config } from '../config.ts';
 import { Errors } from '../errors.ts';
-import type { Batcher, BatcherHooks, BatchOutput } from '../inference/batcher.ts';
-import type { TensorValue } from '../inference/onnx.ts';
-import type { GraphInfo } from '../inference/protocol.ts';
-import type { WorkerPool } from '../inference/worker-pool.ts';
-import type { Batching } from '../repository/manifest.ts';
 import type { ModelSource } from '../repository/repository.ts';
+import type { TensorValue } from '../runtime/onnx.ts';
+import type { GraphInfo } from '../runtime/protocol.ts';
+import type { RequestOptions } from '../runtime/request.ts';
+import type { ModelScheduler } from '../runtime/scheduler.ts';
 
 export interface ModelContext {
   source: ModelSource;
   graphs: Record<string, GraphInfo>;
-  pool: WorkerPool;
-  batching: Batching;
+  /** The model's one scheduler: every operation of the pipeline (and V2) queues here. */
+  scheduler: ModelScheduler;
   config: Config;
-  /** Metric hooks for one operation of this model. */
-  hooks(operation: string): BatcherHooks;
-  /** A batcher for one operation of this model, wired to metrics and logs. */
-  batcher<I, O>(operation: string, runBatch: (items: I[]) => Promise<BatchOutput<O>>, overrides?: Partial<Batching>): Batcher<I, O>;
 }
 
-/** Per-request options every pipeline call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
+/** Per-request options every pipeline call takes (deadline, abort). */
+export type CallOptions = RequestOptions;
 
 export function graphInfo(ctx: ModelContext, graph: string): GraphInfo {
   const info = ctx.graphs[graph];
@@ -43,8 +35,9 @@ export function ioName(ctx: ModelContext, graph: string, kind: 'inputs' | 'outpu
 
 /** The largest batch a graph accepts on its first axis (a fixed leading dimension caps it). */
 export function batchCap(ctx: ModelContext, graph: string, input: string): number {
+  const max = ctx.scheduler.policy.maxBatchSize;
   const dim = graphInfo(ctx, graph).inputs.find((i) => i.name === input)?.shape?.[0];
-  return dim !== undefined && dim > 0 ? Math.min(dim, ctx.batching.max_batch_size) : ctx.batching.max_batch_size;
+  return dim !== undefined && dim > 0 ? Math.min(dim, max) : max;
 }
 
 export function stackFloat32(rows: Float32Array[], dims: number[]): TensorValue {
@@ -66,22 +59,6 @@ export function output(outputs: Record<string, TensorValue>, name: string): Tens
   const t = outputs[name];
   if (!t) throw new Error(`the model returned no '${name}' output. This is a bug.`);
   return t;
-}
-
-export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
-  const out = new Float64Array(logits.length);
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, (logits[i] as number) / temperature);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) / temperature - max);
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
-  return out;
-}
-
-export function topK(scores: ArrayLike<number>, k: number): { index: number; score: number }[] {
-  return Array.from(scores, (score, index) => ({ index, score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, Math.max(0, k));
 }
 
 /** Resolves a label given by name or index; throws UNKNOWN_LABEL. */

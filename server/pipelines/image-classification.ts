@@ -1,6 +1,8 @@
 // image-classification: image bytes → decode/resize/normalise (sharp) → batched CNN → top-k labels.
-import type { Timing } from '../inference/batcher.ts';
-import { batchCap, ioName, output, softmax, stackFloat32, topK, unstack, type CallOptions, type ModelContext } from './context.ts';
+import { allOrNothing } from '../runtime/request.ts';
+import { softmax, topK } from '../runtime/math.ts';
+import type { Timing } from '../runtime/policy.ts';
+import { batchCap, ioName, output, stackFloat32, unstack, type CallOptions, type ModelContext } from './context.ts';
 import { imageToTensor } from './image-io.ts';
 
 export interface Prediction {
@@ -15,8 +17,6 @@ export interface ImageClassificationPipeline {
   labels: string[];
   classify(images: Buffer[], options: CallOptions & { topK: number }): Promise<{ results: { predictions: Prediction[] }[]; timing: Timing[] }>;
   warmup(): Promise<void>;
-  depth(): number;
-  idle(): Promise<void>;
 }
 
 function toProbabilities(row: Float32Array, kind: string | undefined): ArrayLike<number> {
@@ -26,7 +26,7 @@ function toProbabilities(row: Float32Array, kind: string | undefined): ArrayLike
 }
 
 export function imageClassification(ctx: ModelContext): ImageClassificationPipeline {
-  const { manifest } = ctx.source;
+  const { manifest, name } = ctx.source;
   const spec = manifest.image;
   if (!spec) throw new Error('image-classification needs an "image" block in the manifest');
   const input = ioName(ctx, 'model', 'inputs', 'pixels');
@@ -35,26 +35,25 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   const classes = ctx.graphs.model?.outputs.find((o) => o.name === out)?.shape?.at(-1) ?? manifest.labels?.length ?? 0;
   const labels = manifest.labels ?? Array.from({ length: classes }, (_, i) => String(i));
 
-  const batcher = ctx.batcher<Float32Array, Float32Array>(
-    'classify',
-    async (items) => {
-      const { outputs, ms } = await ctx.pool.run([{ graph: 'model', feeds: { [input]: stackFloat32(items, itemDims) }, fetches: [out] }]);
+  const op = ctx.scheduler.operation<Float32Array, Float32Array>({
+    name: 'classify',
+    maxBatchSize: batchCap(ctx, 'model', input),
+    async run(items, exec) {
+      const { outputs, ms } = await exec([{ graph: 'model', feeds: { [input]: stackFloat32(items, itemDims) }, fetches: [out] }]);
       return { outputs: unstack(output(outputs, out)), inferenceMs: ms };
     },
-    { max_batch_size: batchCap(ctx, 'model', input) },
-  );
+  });
 
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
     const limits = { maxPixels: ctx.config.maxImagePixels };
-    batcher.assertRoom(images.length);
-    const tensors = await Promise.all(images.map((img, i) => imageToTensor(img, `#${i + 1}`, spec!, limits)));
-    const answers = await Promise.all(tensors.map((t) => batcher.submit(t, options)));
+    ctx.scheduler.assertRoom(images.length);
+    const answers = await allOrNothing(name, options.signal, images.map((img, i) => async (signal) => {
+      const tensor = await imageToTensor(img, `#${i + 1}`, spec!, limits);
+      signal.throwIfAborted();
+      return op.submit(tensor, { signal, timeoutMs: options.timeoutMs });
+    }));
     const results = answers.map(({ value }) => ({
-      predictions: topK(toProbabilities(value, manifest.scores), options.topK).map(({ index, score }) => ({
-        label: labels[index] ?? String(index),
-        index,
-        score,
-      })),
+      predictions: topK(toProbabilities(value, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),
     }));
     return { results, timing: answers.map((a) => a.timing) };
   }
@@ -65,10 +64,7 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
     labels,
     classify,
     async warmup() {
-      const zeros = new Float32Array(itemDims.reduce((a, b) => a * b, 1));
-      await batcher.submit(zeros);
+      await op.submit(new Float32Array(itemDims.reduce((a, b) => a * b, 1)));
     },
-    depth: () => batcher.depth,
-    idle: () => batcher.idle(),
   };
 }

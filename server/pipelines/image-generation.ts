@@ -1,10 +1,11 @@
 // image-generation: seed → latent z (+ class label) → batched generator → PNG(s).
 // Each image's seed fixes its latent, so the same seed gives a byte-identical PNG.
-import type { Timing } from '../inference/batcher.ts';
-import type { TensorValue } from '../inference/onnx.ts';
+import type { TensorValue } from '../runtime/onnx.ts';
+import type { Timing } from '../runtime/policy.ts';
+import { createRng, randomSeed } from '../runtime/random.ts';
+import { allOrNothing } from '../runtime/request.ts';
 import { batchCap, ioName, output, resolveLabel, type CallOptions, type ModelContext } from './context.ts';
 import { encodePng, grid, toPixels } from './image-io.ts';
-import { createRng, randomSeed } from './random.ts';
 
 export interface GeneratedImage {
   seed: number;
@@ -27,8 +28,6 @@ export interface ImageGenerationPipeline {
   interpolate(req: { fromSeed: number; toSeed: number; steps: number; label?: string | number }, options: CallOptions): Promise<{ images: GeneratedImage[]; timing: Timing[] }>;
   png(images: GeneratedImage[]): Promise<Buffer>;
   warmup(): Promise<void>;
-  depth(): number;
-  idle(): Promise<void>;
 }
 
 export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
@@ -44,20 +43,20 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
   const labels = manifest.labels ?? [];
   const classCount = labels.length;
 
-  const batcher = ctx.batcher<Item, Float32Array>(
-    'generate',
-    async (items) => {
+  const op = ctx.scheduler.operation<Item, Float32Array>({
+    name: 'generate',
+    maxBatchSize: batchCap(ctx, 'model', zName),
+    async run(items, exec) {
       const z = new Float32Array(items.length * latentDim);
       items.forEach((it, i) => z.set(it.z, i * latentDim));
       const feeds: Record<string, TensorValue> = { [zName]: { type: 'float32', dims: [items.length, latentDim], data: z } };
       if (labelName) feeds[labelName] = { type: 'int64', dims: [items.length], data: BigInt64Array.from(items, (it) => BigInt(it.label)) };
-      const { outputs, ms } = await ctx.pool.run([{ graph: 'model', feeds, fetches: [outName] }]);
+      const { outputs, ms } = await exec([{ graph: 'model', feeds, fetches: [outName] }]);
       const data = output(outputs, outName).data as Float32Array;
       const size = channels * height * width;
       return { outputs: items.map((_, i) => data.slice(i * size, (i + 1) * size)), inferenceMs: ms };
     },
-    { max_batch_size: batchCap(ctx, 'model', zName) },
-  );
+  });
 
   function latent(seed: number): { z: Float32Array; classFromSeed: number } {
     const rng = createRng(seed);
@@ -66,7 +65,7 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
   }
 
   async function render(items: (Item & { seed: number })[], options: CallOptions) {
-    const answers = await Promise.all(items.map((it) => batcher.submit(it, options)));
+    const answers = await allOrNothing(ctx.source.name, options.signal, items.map((it) => (signal) => op.submit(it, { signal, timeoutMs: options.timeoutMs })));
     const images = answers.map(({ value }, i) => {
       const it = items[i]!;
       return {
@@ -115,10 +114,8 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
       return encodePng(g.data, g.width, g.height, channels);
     },
     async warmup() {
-      await batcher.submit({ z: new Float32Array(latentDim), label: 0 });
+      await op.submit({ z: new Float32Array(latentDim), label: 0 });
     },
-    depth: () => batcher.depth,
-    idle: () => batcher.idle(),
   };
 }
 

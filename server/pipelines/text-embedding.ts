@@ -3,10 +3,12 @@
 // attention maps come from a separate graph so embeddings never pay for them.
 import path from 'node:path';
 import { Errors } from '../errors.ts';
-import type { Timing } from '../inference/batcher.ts';
-import type { TensorValue } from '../inference/onnx.ts';
-import type { RunStep } from '../inference/protocol.ts';
-import { graphInfo, ioName, output, softmax, topK, type CallOptions, type ModelContext } from './context.ts';
+import { softmax, topK } from '../runtime/math.ts';
+import type { TensorValue } from '../runtime/onnx.ts';
+import type { Timing } from '../runtime/policy.ts';
+import type { RunStep } from '../runtime/protocol.ts';
+import { allOrNothing } from '../runtime/request.ts';
+import { graphInfo, ioName, output, type CallOptions, type ModelContext } from './context.ts';
 import { loadTokenizer, type Encoded } from './tokenizer.ts';
 
 export type Pooling = 'mean' | 'cls' | 'max';
@@ -21,8 +23,6 @@ export interface TextEmbeddingPipeline {
   fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: { position: number; predictions: { token: string; token_id: number; score: number; sequence: string }[] }[]; timing: Timing }>;
   attention(text: string, opts: CallOptions): Promise<{ tokens: string[]; attentions: number[][][][]; timing: Timing }>;
   warmup(): Promise<void>;
-  depth(): number;
-  idle(): Promise<void>;
 }
 
 interface Item {
@@ -59,44 +59,49 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
 
   // A rank-2 output ([N,H]) is already one vector per input (pooled in the graph).
   const pooledInGraph = encoder.outputs.find((o) => o.name === hiddenName)?.shape?.length === 2;
-  const embedBatcher = ctx.batcher<Item, Float32Array>('embed', async (items) => {
-    const { feeds: f, length } = feeds(items);
-    const { outputs, ms } = await ctx.pool.run([{ graph: encoderGraph, feeds: f, fetches: [hiddenName] }]);
-    const data = output(outputs, hiddenName).data as Float32Array;
-    const rows = items.map((it, i) =>
-      pooledInGraph ? data.slice(i * dimensions, (i + 1) * dimensions) : data.slice(i * length * dimensions, (i * length + it.ids.length) * dimensions),
-    );
-    return { outputs: rows, inferenceMs: ms };
+  const embedOp = ctx.scheduler.operation<Item, Float32Array>({
+    name: 'embed',
+    text: true,
+    async run(items, exec) {
+      const { feeds: f, length } = feeds(items);
+      const { outputs, ms } = await exec([{ graph: encoderGraph, feeds: f, fetches: [hiddenName] }]);
+      const data = output(outputs, hiddenName).data as Float32Array;
+      const rows = items.map((it, i) =>
+        pooledInGraph ? data.slice(i * dimensions, (i + 1) * dimensions) : data.slice(i * length * dimensions, (i * length + it.ids.length) * dimensions),
+      );
+      return { outputs: rows, inferenceMs: ms };
+    },
   });
 
-  const mlmBatcher = manifest.mlm && ctx.graphs.mlm
-    ? ctx.batcher<Item, Float32Array[]>('fill-mask', async (items) => {
+  const mlm = manifest.mlm;
+  const mlmOp = mlm && ctx.graphs.mlm
+    ? ctx.scheduler.operation<Item, Float32Array[]>({ name: 'fill-mask', text: true, async run(items, exec) {
         const { feeds: f, length } = feeds(items);
         const steps: RunStep[] = [
           { graph: encoderGraph, feeds: f, fetches: [hiddenName] },
-          { graph: 'mlm', feeds: {}, link: { [manifest.mlm!.input]: hiddenName }, fetches: [manifest.mlm!.output] },
+          { graph: 'mlm', feeds: {}, link: { [mlm.input]: hiddenName }, fetches: [mlm.output] },
         ];
-        const { outputs, ms } = await ctx.pool.run(steps);
-        const logits = output(outputs, manifest.mlm!.output);
+        const { outputs, ms } = await exec(steps);
+        const logits = output(outputs, mlm.output);
         const v = logits.dims.at(-1) ?? 0;
         const data = logits.data as Float32Array;
         const rows = items.map((it, i) => (it.positions ?? []).map((p) => data.slice((i * length + p) * v, (i * length + p + 1) * v)));
         return { outputs: rows, inferenceMs: ms };
-      })
+      } })
     : undefined;
 
   const attnOut = manifest.attention?.output;
-  const attnBatcher = attnOut && ctx.graphs.attention
-    ? ctx.batcher<Item, TensorValue>('attention', async (items) => {
+  const attnOp = attnOut && ctx.graphs.attention
+    ? ctx.scheduler.operation<Item, TensorValue>({ name: 'attention', text: true, maxBatchSize: 1, async run(items, exec) {
         const { feeds: f, length } = feeds(items);
-        const { outputs, ms } = await ctx.pool.run([{ graph: 'attention', feeds: f, fetches: [attnOut] }]);
+        const { outputs, ms } = await exec([{ graph: 'attention', feeds: f, fetches: [attnOut] }]);
         const t = output(outputs, attnOut);
         const [n = 0, layers = 0, heads = 0] = t.dims;
         const per = layers * heads * length * length;
         const data = t.data as Float32Array;
         const rows = Array.from({ length: n }, (_, i) => ({ type: 'float32' as const, dims: [layers, heads, length, length], data: data.slice(i * per, (i + 1) * per) }));
         return { outputs: rows, inferenceMs: ms };
-      }, { max_batch_size: 1 })
+      } })
     : undefined;
 
   const tokenize = (text: string, truncate: boolean, label = 'text') => {
@@ -104,18 +109,10 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     return tokenizer.encode(text, { maxLength, truncate, label });
   };
 
-  function pool(hidden: Float32Array, pooling: Pooling, normalize: boolean): number[] {
-    const n = hidden.length / dimensions;
-    const v = new Float64Array(dimensions);
-    const rows = pooling === 'cls' ? 1 : n;
-    for (let r = 0; r < rows; r++) for (let d = 0; d < dimensions; d++) v[d]! += hidden[r * dimensions + d]! / rows;
-    const norm = normalize ? Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1 : 1;
-    return Array.from(v, (x) => x / norm);
-  }
+  const pool = (hidden: Float32Array, pooling: Pooling, normalize: boolean) => (pooledInGraph ? scale(hidden, normalize) : poolRows(hidden, dimensions, pooling, normalize));
 
-  const routes = ['embed', 'tokenize', ...(mlmBatcher ? ['fill-mask'] : []), ...(attnBatcher ? ['attention'] : [])];
+  const routes = ['embed', 'tokenize', ...(mlmOp ? ['fill-mask'] : []), ...(attnOp ? ['attention'] : [])];
   const unsupported = (route: string) => new Errors.WRONG_TASK(name, `text-embedding model without a '${route}' graph`, routes.join(', '));
-  const batchers = [embedBatcher, mlmBatcher, attnBatcher].filter((b) => b !== undefined);
 
   return {
     task: 'text-embedding',
@@ -125,7 +122,8 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     tokenize: (text, truncate) => tokenize(text, truncate),
     async embed(inputs, opts) {
       const encoded = inputs.map((text, i) => tokenize(text, opts.truncate, `inputs[${i}]`));
-      const answers = await Promise.all(encoded.map((e) => embedBatcher.submit({ ids: e.ids }, { ...opts, cost: e.ids.length })));
+      ctx.scheduler.assertRoom(encoded.length);
+      const answers = await allOrNothing(name, opts.signal, encoded.map((e) => (signal) => embedOp.submit({ ids: e.ids }, { signal, timeoutMs: opts.timeoutMs, cost: e.ids.length })));
       return {
         embeddings: answers.map((a) => pool(a.value, opts.pooling ?? defaultPooling, opts.normalize)),
         tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
@@ -133,12 +131,12 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       };
     },
     async fillMask(text, opts) {
-      if (!mlmBatcher) throw unsupported('fill-mask');
+      if (!mlmOp) throw unsupported('fill-mask');
       const enc = tokenize(text, false);
       const maskId = tokenizer.tokenId(tokenizer.maskToken);
       const positions = enc.ids.flatMap((id, i) => (id === maskId ? [i] : []));
       if (positions.length === 0) throw new Errors.INVALID_INPUT(`text must contain ${tokenizer.maskToken}`);
-      const { value, timing } = await mlmBatcher.submit({ ids: enc.ids, positions }, { ...opts, cost: enc.ids.length });
+      const { value, timing } = await mlmOp.submit({ ids: enc.ids, positions }, { ...opts, cost: enc.ids.length });
       const masks = positions.map((position, m) => ({
         position,
         predictions: topK(softmax(value[m]!), opts.topK).map(({ index, score }) => {
@@ -149,9 +147,9 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       return { masks, timing };
     },
     async attention(text, opts) {
-      if (!attnBatcher) throw unsupported('attention');
+      if (!attnOp) throw unsupported('attention');
       const enc = tokenize(text, false);
-      const { value, timing } = await attnBatcher.submit({ ids: enc.ids }, { ...opts, cost: enc.ids.length });
+      const { value, timing } = await attnOp.submit({ ids: enc.ids }, { ...opts, cost: enc.ids.length });
       const [layers = 0, heads = 0, t = 0] = value.dims;
       const data = value.data as Float32Array;
       const attentions = Array.from({ length: layers }, (_, l) =>
@@ -160,11 +158,30 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       return { tokens: enc.tokens, attentions, timing };
     },
     async warmup() {
-      await embedBatcher.submit({ ids: tokenizer.encode('warm up', { maxLength, truncate: true, label: 'warmup' }).ids });
-    },
-    depth: () => batchers.reduce((s, b) => s + b.depth, 0),
-    idle: async () => {
-      await Promise.all(batchers.map((b) => b.idle()));
+      await embedOp.submit({ ids: tokenizer.encode('warm up', { maxLength, truncate: true, label: 'warmup' }).ids });
     },
   };
+}
+
+function scale(v: ArrayLike<number>, normalize: boolean): number[] {
+  let norm = 1;
+  if (normalize) {
+    let sq = 0;
+    for (let i = 0; i < v.length; i++) sq += (v[i] as number) ** 2;
+    norm = Math.sqrt(sq) || 1;
+  }
+  return Array.from(v, (x) => x / norm);
+}
+
+/** Pools token rows ([T, H], real tokens only) into one vector: mean, max, or the first ([CLS]). */
+export function poolRows(hidden: Float32Array, dimensions: number, pooling: Pooling, normalize: boolean): number[] {
+  const n = hidden.length / dimensions;
+  const rows = pooling === 'cls' ? 1 : n;
+  const v = new Float64Array(dimensions).fill(pooling === 'max' ? -Infinity : 0);
+  for (let r = 0; r < rows; r++)
+    for (let d = 0; d < dimensions; d++) {
+      const x = hidden[r * dimensions + d]!;
+      v[d] = pooling === 'max' ? Math.max(v[d]!, x) : v[d]! + x / rows;
+    }
+  return scale(v, normalize);
 }

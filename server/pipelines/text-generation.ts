@@ -1,12 +1,12 @@
-// text-generation for recurrent models: prompt → tokens → continuous-batched steps → sampled
-// text, delivered token by token (for SSE) and as a whole. Seeded sampling is reproducible.
-import type { TensorValue } from '../inference/onnx.ts';
-import { zeroState, gatherState, scatterState, type StateSpec } from '../inference/recurrent-state.ts';
-import { StepScheduler, type StepResult } from '../inference/step-scheduler.ts';
-import { ioName, output, type CallOptions, type ModelContext } from './context.ts';
-import { createRng, randomSeed } from './random.ts';
-import { sample } from './sampling.ts';
+// text-generation for recurrent models: prompt → token ids → the sequence engine in the model's
+// worker (state, prefill, seeded sampling) → new ids once per step → text here: decoding, stop
+// strings (a hit stops the sequence in the engine), token by token for SSE and as a whole.
+import { randomSeed } from '../runtime/random.ts';
+import { ioName, type CallOptions, type ModelContext } from './context.ts';
 import { createVocabulary } from './vocabulary.ts';
+
+/** Most prompt tokens prefilled per engine iteration, between two decode steps of the active streams. */
+const PREFILL_CHUNK = 16;
 
 export interface GenerateRequest {
   prompt: string;
@@ -31,9 +31,6 @@ export interface TextGenerationPipeline {
   maxTokens: number;
   generate(req: GenerateRequest, options: CallOptions & { onToken?: (text: string) => void }): Promise<GenerateResult>;
   warmup(): Promise<void>;
-  depth(): number;
-  activeStreams(): number;
-  idle(): Promise<void>;
 }
 
 /** Holds back text that may be the start of a stop string, so streamed text never includes one. */
@@ -51,78 +48,55 @@ export function stopMatcher(stop: string[]) {
 }
 
 export function textGeneration(ctx: ModelContext): TextGenerationPipeline {
-  const { manifest, name } = ctx.source;
+  const { manifest } = ctx.source;
+  const { scheduler } = ctx;
   const vocab = createVocabulary(manifest.vocabulary ?? { type: 'bytes' });
-  const idsName = ioName(ctx, 'model', 'inputs', 'ids');
-  const logitsName = ioName(ctx, 'model', 'outputs', 'logits');
-  const states: StateSpec[] = manifest.state ?? [];
   const maxTokens = manifest.max_tokens ?? 1024;
-
-  const run = async (tokens: number[][], seqStates: Float32Array[][]): Promise<StepResult> => {
-    const n = tokens.length;
-    const t = tokens[0]?.length ?? 0;
-    const feeds: Record<string, TensorValue> = {
-      [idsName]: { type: 'int64', dims: [n, t], data: BigInt64Array.from(tokens.flat(), BigInt) },
-    };
-    states.forEach((spec, j) => (feeds[spec.input] = gatherState(spec, seqStates.map((s) => s[j]!))));
-    const { outputs, ms } = await ctx.pool.run([{ graph: 'model', feeds, fetches: [logitsName, ...states.map((s) => s.output)] }]);
-    const logits = output(outputs, logitsName);
-    const v = logits.dims.at(-1) ?? vocab.size;
-    const data = logits.data as Float32Array;
-    const last = Array.from({ length: n }, (_, i) => data.slice((i * t + t - 1) * v, (i * t + t) * v));
-    const perState = states.map((spec) => scatterState(spec, output(outputs, spec.output)));
-    return { logits: last, states: Array.from({ length: n }, (_, i) => perState.map((s) => s[i]!)), ms };
-  };
-
-  const scheduler = new StepScheduler({
-    model: name,
-    maxActive: ctx.batching.max_batch_size,
-    maxQueue: ctx.batching.max_queue_size,
-    run,
-    hooks: ctx.hooks('generate'),
+  scheduler.startEngine({
+    graph: 'model',
+    ids: ioName(ctx, 'model', 'inputs', 'ids'),
+    logits: ioName(ctx, 'model', 'outputs', 'logits'),
+    states: manifest.state ?? [],
+    prefillChunk: PREFILL_CHUNK,
   });
 
-  function generate(req: GenerateRequest, options: CallOptions & { onToken?: (text: string) => void }): Promise<GenerateResult> {
+  async function generate(req: GenerateRequest, options: CallOptions & { onToken?: (text: string) => void }): Promise<GenerateResult> {
     const seed = req.seed ?? randomSeed();
-    const rng = createRng(seed);
     const decode = vocab.decoder();
     const match = stopMatcher(req.stop);
-    const prompt = vocab.encode(req.prompt.length > 0 ? req.prompt : '\n');
     let text = '';
     let emitted = 0;
     let count = 0;
-    return new Promise((resolve, reject) => {
-      const flush = (upTo: number) => {
-        if (upTo > emitted) options.onToken?.(text.slice(emitted, upTo));
-        emitted = Math.max(emitted, upTo);
-      };
-      scheduler.submit({
-        prompt,
-        state: states.map(zeroState),
-        signal: options.signal,
-        timeoutMs: Math.min(options.timeoutMs ?? ctx.batching.timeout_ms, ctx.batching.timeout_ms),
-        fail: reject,
-        advance(logits) {
-          const id = sample(logits, req, rng);
+    const flush = (upTo: number) => {
+      if (upTo > emitted) options.onToken?.(text.slice(emitted, upTo));
+      emitted = Math.max(emitted, upTo);
+    };
+    const sequence = scheduler.generate(
+      {
+        prompt: vocab.encode(req.prompt.length > 0 ? req.prompt : '\n'),
+        sampling: { temperature: req.temperature, topK: req.topK, topP: req.topP },
+        seed,
+        maxTokens: req.maxTokens,
+      },
+      (ids) => {
+        for (const id of ids) {
           count++;
           text += decode(id);
           const { hit, safe } = match(text);
           if (hit !== null) {
             text = text.slice(0, hit);
             flush(text.length);
-            resolve({ text, tokens: count, finishReason: 'stop', seed });
-            return null;
-          }
-          if (count >= req.maxTokens) {
-            flush(text.length);
-            resolve({ text, tokens: count, finishReason: 'length', seed });
-            return null;
+            scheduler.stop(sequence.id);
+            return;
           }
           flush(safe);
-          return id;
-        },
-      });
-    });
+        }
+      },
+      options,
+    );
+    const end = await sequence.done;
+    flush(text.length);
+    return { text, tokens: count, finishReason: end.reason === 'stopped' ? 'stop' : 'length', seed };
   }
 
   return {
@@ -133,8 +107,5 @@ export function textGeneration(ctx: ModelContext): TextGenerationPipeline {
     async warmup() {
       await generate({ prompt: 'Hello', maxTokens: 2, temperature: 0, topK: 0, topP: 1, stop: [] }, {});
     },
-    depth: () => scheduler.depth,
-    activeStreams: () => scheduler.activeCount,
-    idle: () => scheduler.idle(),
   };
 }

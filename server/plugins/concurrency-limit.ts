@@ -2,10 +2,14 @@
 // `limit` model requests are in progress at once, from arrival until their response closes
 // (streams included); the next ones get 429 + Retry-After before their body is parsed, so an
 // overload costs the server almost nothing. Health, metrics, docs and the playground are exempt.
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.ts';
 
-const LIMITED = /^\/(v1|v2)\/(models\/[^/]+\/|embeddings)/;
+const MODEL_ROUTE = /^\/(v1|v2)\/(models\/[^/]+\/|embeddings)/;
+
+/** A request that reaches a model (not health, metrics, docs, listings or the playground). */
+export const isModelRequest = (request: FastifyRequest): boolean => request.method !== 'GET' && MODEL_ROUTE.test(request.url);
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,7 +23,7 @@ export default fp<{ limit: number }>(
     let active = 0;
     app.decorate('activeRequests', () => active);
     app.addHook('onRequest', async (request, reply) => {
-      if (request.method === 'GET' || !LIMITED.test(request.url)) return;
+      if (!isModelRequest(request)) return;
       if (active >= limit) throw new Errors.SERVER_BUSY(limit);
       active++;
       // 'close' fires exactly once per response: after it finished, or when the client left.

@@ -1,10 +1,11 @@
 // One place that turns any thrown error into the JSON error shape. Client errors keep their
 // message; 5xx answers never carry a stack trace, a server path or internal detail. 429 and 503
-// answers say when to retry. The KServe V2 and OpenAI routes reuse `describeError` for their own body shapes.
+// answers say when to retry. The KServe V2 and OpenAI routes and SSE error events reuse
+// `describeError` for their own body shapes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
-import { isAppError } from '../errors.ts';
+import { isAppError, toAppError } from '../errors.ts';
 import { withoutPaths } from '../repository/repository.ts';
 
 export interface ErrorDescription {
@@ -14,7 +15,8 @@ export interface ErrorDescription {
 }
 
 /** Status, code and client-safe message of any error; sets Retry-After and logs server faults. */
-export function describeError(err: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
+export function describeError(error: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
+  const err = toAppError(error);
   const statusCode = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
   const known = isAppError(err) && typeof err.code === 'string';
   if (statusCode >= 500) request.log.error({ err }, 'request failed');

@@ -1,19 +1,22 @@
 // Prometheus metrics (prom-client) at GET /metrics: per model and route request totals by
-// outcome, queue/inference/request durations, batch sizes, queue depth, worker restarts and
-// Node's default metrics (event-loop lag, heap). Every name starts with `ortserve_`.
+// outcome, queue/inference/request durations, batch sizes and padding, queue depth (every
+// operation of a model, V2 included), active sequences, worker restarts and Node's default
+// metrics (event-loop lag, heap). Every name starts with `ortserve_`.
 import fp from 'fastify-plugin';
 import client from 'prom-client';
-import type { BatcherHooks } from '../inference/batcher.ts';
+import type { SchedulerHooks } from '../runtime/policy.ts';
 
 const PREFIX = 'ortserve_';
 /** Latency buckets in seconds, shared by every duration histogram. */
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+/** Padded tokens per real token of a text batch (1 = no padding). */
+const PADDING_RATIOS = [1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5];
 
 export interface Metrics {
   registry: client.Registry;
-  /** Batcher hooks for one model operation. */
-  hooks(model: string, operation: string): BatcherHooks;
+  /** Scheduler hooks for one model (each call names its operation). */
+  hooks(model: string): SchedulerHooks;
 }
 
 declare module 'fastify' {
@@ -28,16 +31,18 @@ export function createMetrics(): Metrics {
   const queue = new client.Histogram({ name: `${PREFIX}queue_duration_seconds`, help: 'Time a request item waited in the queue', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
   const inference = new client.Histogram({ name: `${PREFIX}inference_duration_seconds`, help: 'session.run time per batch (in the worker)', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
   const batch = new client.Histogram({ name: `${PREFIX}batch_size`, help: 'Items per batched run', labelNames: ['model', 'operation'], buckets: BATCH_SIZES, registers: [registry] });
-  const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone or deadline passed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
+  const padding = new client.Histogram({ name: `${PREFIX}batch_padding_ratio`, help: 'Padded tokens (items × longest) per real token of a text batch', labelNames: ['model', 'operation'], buckets: PADDING_RATIOS, registers: [registry] });
+  const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
   return {
     registry,
-    hooks: (model, operation) => ({
-      onQueueWait: (ms) => queue.observe({ model, operation }, ms / 1000),
-      onBatch: (size, ms) => {
+    hooks: (model) => ({
+      onQueueWait: (operation, ms) => queue.observe({ model, operation }, ms / 1000),
+      onBatch: (operation, size, ms, tokens) => {
         batch.observe({ model, operation }, size);
         inference.observe({ model, operation }, ms / 1000);
+        if (tokens && tokens.real > 0) padding.observe({ model, operation }, tokens.padded / tokens.real);
       },
-      onDrop: (reason) => dropped.inc({ model, operation, reason }),
+      onDrop: (operation, reason) => dropped.inc({ model, operation, reason }),
     }),
   };
 }
@@ -52,12 +57,22 @@ export default fp(
     const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
     new client.Gauge({
       name: `${PREFIX}queue_depth`,
-      help: 'Items waiting in the model queues',
+      help: "Items waiting in the model's queue (every operation and protocol, waiting sequences included)",
       labelNames: ['model'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const m of app.models.list()) this.set({ model: m.name }, m.pipeline?.depth() ?? 0);
+        for (const m of app.models.list()) this.set({ model: m.name }, m.state === 'ready' ? m.runtime.scheduler.depth : 0);
+      },
+    });
+    new client.Gauge({
+      name: `${PREFIX}active_sequences`,
+      help: 'Sequences being generated now (in the models\' engines)',
+      labelNames: ['model'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const m of app.models.list()) if (m.state === 'ready' && m.runtime.pipeline?.task === 'text-generation') this.set({ model: m.name }, m.runtime.scheduler.activeSequences);
       },
     });
     new client.Gauge({
@@ -75,7 +90,7 @@ export default fp(
       registers: [registry],
       collect() {
         this.reset();
-        for (const m of app.models.list()) this.set({ model: m.name }, m.restarts);
+        for (const m of app.models.list()) this.set({ model: m.name }, m.state === 'ready' ? m.runtime.pool.restarts : 0);
       },
     });
     new client.Gauge({

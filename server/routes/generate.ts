@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.ts';
+import { describeError } from '../plugins/error-handler.ts';
 import type { GeneratedImage, ImageGenerationPipeline } from '../pipelines/image-generation.ts';
 import type { TextGenerationPipeline } from '../pipelines/text-generation.ts';
 import { ModelParams, errorResponses } from '../schemas/common.ts';
@@ -51,8 +52,9 @@ async function generateText(model: string, pipeline: TextGenerationPipeline, req
     reply.raw.end('data: [DONE]\n\n');
   } catch (err) {
     if (!reply.sent) throw err;
-    const e = err as Error & { code?: string; statusCode?: number };
-    reply.raw.end(`event: error\n${sse({ code: e.code ?? 'ORT_INTERNAL', statusCode: e.statusCode ?? 500, message: e.message })}`);
+    // The same describer as JSON errors: a stable code, and no internals in a 5xx message.
+    const { statusCode, code, message } = describeError(err as Error, request, reply);
+    reply.raw.end(`event: error\n${sse({ code, statusCode, message })}`);
   }
   return reply;
 }

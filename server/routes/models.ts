@@ -1,8 +1,8 @@
 // GET /v1/models and /v1/models/:model: every model with its state, error, task, I/O and batching.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Errors } from '../errors.ts';
-import type { ModelEntry } from '../inference/model-registry.ts';
-import type { TensorInfo } from '../inference/onnx.ts';
+import type { ModelEntry } from '../models/entry.ts';
+import type { TensorInfo } from '../runtime/onnx.ts';
 import { isValidModelName } from '../repository/repository.ts';
 import { ErrorBody, ModelParams } from '../schemas/common.ts';
 import { ModelInfo, ModelList } from '../schemas/models.ts';
@@ -10,29 +10,31 @@ import { ModelInfo, ModelList } from '../schemas/models.ts';
 const tensors = (list: TensorInfo[]) => list.map((t) => ({ name: t.name, datatype: t.type ?? 'non-tensor', shape: t.shape ?? [] }));
 
 export function describeModel(m: ModelEntry) {
-  const graphs = Object.entries(m.graphs ?? {});
+  const rt = m.state === 'ready' ? m.runtime : undefined;
+  const graphs = Object.entries(rt?.graphs ?? {});
+  const manifest = m.source?.manifest;
   return {
     name: m.name,
-    task: m.task ?? null,
+    task: manifest?.task ?? null,
     state: m.state,
-    ...(m.error ? { error: m.error } : {}),
-    ...(m.reloadError ? { reload_error: m.reloadError } : {}),
-    ...(m.source?.manifest.description ? { description: m.source.manifest.description } : {}),
+    ...(m.state === 'failed' ? { error: m.error } : {}),
+    ...(m.state === 'ready' && m.reloadError ? { reload_error: m.reloadError } : {}),
+    ...(manifest?.description ? { description: manifest.description } : {}),
     ...(m.source ? { version: m.source.version, versions: m.source.versions } : {}),
-    routes: (m.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`),
-    ...(m.source?.manifest.labels ? { labels: m.source.manifest.labels } : {}),
+    routes: (rt?.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`),
+    ...(manifest?.labels ? { labels: manifest.labels } : {}),
     inputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.inputs)])),
     outputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.outputs)])),
-    ...(m.batching ? { batching: m.batching } : {}),
-    ...(m.instances ? { instances: m.instances, intra_op_threads: m.intraOpThreads } : {}),
-    queue_depth: m.pipeline?.depth() ?? 0,
+    ...(rt ? { batching: rt.batching, instances: rt.instances, intra_op_threads: rt.intraOpThreads } : {}),
+    queue_depth: rt?.scheduler.depth ?? 0,
     stats: {
       batches: m.stats.batches,
       items: m.stats.items,
       largest_batch: m.stats.largestBatch,
       dropped_aborted: m.stats.dropped.aborted,
       dropped_timeout: m.stats.dropped.timeout,
-      worker_restarts: m.restarts,
+      dropped_cancelled: m.stats.dropped.cancelled,
+      worker_restarts: rt?.pool.restarts ?? 0,
     },
   };
 }

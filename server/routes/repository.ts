@@ -36,7 +36,8 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
       return [...names].sort().map((name) => {
         const m = app.models.get(name);
         if (!m) return { name, state: 'UNAVAILABLE', reason: 'not loaded' };
-        const reason = m.error ?? (m.state === 'unavailable' ? 'unloaded' : m.reloadError ? `reload failed, previous version serving: ${m.reloadError}` : undefined);
+        const reason =
+          m.state === 'failed' ? m.error : m.state === 'unavailable' ? 'unloaded' : m.state === 'ready' && m.reloadError ? `reload failed, previous version serving: ${m.reloadError}` : undefined;
         return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(reason ? { reason } : {}) };
       });
     });
@@ -48,7 +49,7 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
         const { model } = request.params;
         if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
         const entry = await app.models.load(model);
-        if (entry.state !== 'ready') throw new Errors.INVALID_INPUT(`failed to load '${model}': ${entry.error ?? entry.state}`);
+        if (entry.state !== 'ready') throw new Errors.INVALID_INPUT(`failed to load '${model}': ${entry.state === 'failed' ? entry.error : entry.state}`);
         return {};
       },
     );

@@ -1,7 +1,7 @@
 // Per-request helpers for task routes: an AbortSignal that fires when the client goes away,
-// and TEI-style timing headers from the batcher's timings.
+// and TEI-style timing headers from the scheduler's timings.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Timing } from '../inference/batcher.ts';
+import type { Timing } from '../runtime/policy.ts';
 
 export function clientSignal(_request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();

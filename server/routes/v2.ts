@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
 import { describeError } from '../plugins/error-handler.ts';
-import type { ModelEntry } from '../inference/model-registry.ts';
-import { v2Datatype } from '../pipelines/v2-tensors.ts';
+import type { ModelEntry } from '../models/entry.ts';
+import { v2Datatype } from '../protocols/v2-tensors.ts';
 import { isValidModelName } from '../repository/repository.ts';
 import { V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
 import { repositoryRoutes } from './repository.ts';
@@ -30,6 +30,12 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
     return entry;
   }
 
+  /** The runtime of a ready model, or 503. */
+  function ready(entry: ModelEntry) {
+    if (entry.state !== 'ready') throw new Errors.MODEL_NOT_READY(entry.name, entry.state === 'failed' ? entry.error : entry.state);
+    return { name: entry.name, source: entry.source, tensor: entry.runtime.tensor };
+  }
+
   const bothPaths = (suffix: string) => [`/v2/models/:model${suffix}`, `/v2/models/:model/versions/:version${suffix}`];
   const errors = { 400: V2Error, 404: V2Error, 429: V2Error, 503: V2Error, 504: V2Error };
 
@@ -48,31 +54,29 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const url of bothPaths('')) {
     app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model metadata', params: V2Params, response: { 200: V2ModelMetadata, ...errors } } }, async (request) => {
-      const entry = find(request.params);
-      if (!entry.tensor) throw new Errors.MODEL_NOT_READY(entry.name, entry.error ?? entry.state);
-      const meta = (list: typeof entry.tensor.inputs) => list.map((t) => ({ name: t.name, datatype: t.isTensor ? v2Datatype(t.type) : 'NON_TENSOR', shape: t.shape ?? [] }));
-      return { name: entry.name, versions: entry.source?.versions ?? ['1'], platform: 'onnxruntime_onnx', inputs: meta(entry.tensor.inputs), outputs: meta(entry.tensor.outputs) };
+      const { tensor, source, name } = ready(find(request.params));
+      const meta = (list: typeof tensor.inputs) => list.map((t) => ({ name: t.name, datatype: t.isTensor ? v2Datatype(t.type) : 'NON_TENSOR', shape: t.shape ?? [] }));
+      return { name, versions: source.versions, platform: 'onnxruntime_onnx', inputs: meta(tensor.inputs), outputs: meta(tensor.outputs) };
     });
   }
 
   for (const url of bothPaths('/ready')) {
     app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model readiness', params: V2Params, response: { 200: Type.Object({ name: Type.String(), ready: Type.Boolean() }), ...errors } } }, async (request, reply) => {
       const entry = find(request.params);
-      if (entry.state !== 'ready') return reply.status(503).send({ error: `model '${entry.name}' is not ready (${entry.error ?? entry.state})` });
+      if (entry.state !== 'ready') return reply.status(503).send({ error: `model '${entry.name}' is not ready (${entry.state === 'failed' ? entry.error : entry.state})` });
       return { name: entry.name, ready: true };
     });
   }
 
   for (const url of bothPaths('/infer')) {
     app.post(url, { schema: { tags: ['kserve-v2'], summary: 'Inference with JSON tensors', params: V2Params, body: V2InferBody, response: { 200: V2InferResponse, ...errors } } }, async (request, reply) => {
-      const entry = find(request.params);
-      if (entry.state !== 'ready' || !entry.tensor) throw new Errors.MODEL_NOT_READY(entry.name, entry.error ?? entry.state);
+      const { tensor, source, name } = ready(find(request.params));
       const body = request.body;
-      const { outputs, timing } = await entry.tensor.infer({ inputs: body.inputs, outputs: body.outputs }, { signal: clientSignal(request, reply) });
+      const { outputs, timing } = await tensor.infer({ inputs: body.inputs, outputs: body.outputs }, { signal: clientSignal(request, reply) });
       timingHeaders(reply, [timing]);
       return {
-        model_name: entry.name,
-        model_version: entry.source?.version ?? '1',
+        model_name: name,
+        model_version: source.version,
         ...(body.id !== undefined ? { id: body.id } : {}),
         outputs,
       };

@@ -27,6 +27,7 @@ export const ModelInfo = Type.Object({
       max_queue_size: Type.Integer(),
       timeout_ms: Type.Integer(),
       max_batch_tokens: Type.Integer(),
+      max_padding_ratio: Type.Number(),
     }),
   ),
   instances: Type.Optional(Type.Integer()),
@@ -38,6 +39,7 @@ export const ModelInfo = Type.Object({
     largest_batch: Type.Integer(),
     dropped_aborted: Type.Integer(),
     dropped_timeout: Type.Integer(),
+    dropped_cancelled: Type.Integer(),
     worker_restarts: Type.Integer(),
   }),
 });

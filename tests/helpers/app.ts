@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { ReadyModel } from '../../server/models/entry.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 
@@ -15,4 +16,11 @@ export async function testApp(env: Record<string, string> = {}, options: { fault
   await app.ready();
   await app.models.whenLoaded();
   return app;
+}
+
+/** The ready model `name` of `app` (throws when it is not ready). */
+export function readyModel(app: FastifyInstance, name: string): ReadyModel {
+  const entry = app.models.get(name);
+  if (entry?.state !== 'ready') throw new Error(`model '${name}' is ${entry?.state ?? 'missing'}, not ready`);
+  return entry;
 }

@@ -1,6 +1,6 @@
 // fashion-cnn through onnxruntime-node on the committed first 1,000 Fashion-MNIST test images.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type Session } from '../../server/inference/onnx.ts';
+import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import {
   argmaxRows, classifierManifest, classify, IMAGE_SIZE, maxAbsDifference, normalise,
 } from '../../scripts/lib/fashion.ts';

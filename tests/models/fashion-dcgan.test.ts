@@ -1,6 +1,6 @@
 // fashion-dcgan through onnxruntime-node: fashion-cnn recognises the requested class, samples vary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type Session } from '../../server/inference/onnx.ts';
+import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import {
   argmaxRows, classifierManifest, classify, drawLatents, generate, generatorManifest, IMAGE_SIZE,
   maxAbsDifference, meanPairwiseDistance, normalise, toPixels,

@@ -1,7 +1,7 @@
 // fortune-rnn through onnxruntime-node: bits per character on committed held-out fortunes,
 // batch and step-by-step consistency of the explicit recurrent state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, type Session } from '../../server/inference/onnx.ts';
+import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import { bitsPerChar, encode, fortuneManifest, step, zeroState } from '../../scripts/lib/fortune.ts';
 import { maxAbsDifference } from '../../scripts/lib/fashion.ts';
 import { modelPath } from '../../scripts/lib/paths.ts';

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from '../helpers/app.ts';
+import { readyModel, testApp } from '../helpers/app.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,29 +43,30 @@ function infer(rows: number, signal?: AbortSignal): Promise<number> {
 
 describe('client disconnects', () => {
   it('100 requests aborted while queued: none of them runs, and nothing leaks', async () => {
-    const entry = app.models.get('slow')!;
+    const entry = readyModel(app, 'slow');
+    const { scheduler } = entry.runtime;
     const itemsBefore = entry.stats.items;
     const abortedBefore = entry.stats.dropped.aborted;
 
     // One long request holds the only worker, so the next ones stay queued.
     const blocker = infer(48);
-    await until(() => app.activeRequests() === 1 && entry.tensor!.depth() === 0, 5000, 'the blocker to start running');
+    await until(() => app.activeRequests() === 1 && scheduler.depth === 0, 5000, 'the blocker to start running');
     const controllers = Array.from({ length: 100 }, () => new AbortController());
     const queued = controllers.map((c) => infer(1, c.signal).then(() => 'answered', (err: Error) => err.name));
-    await until(() => entry.tensor!.depth() === 100, 10_000, '100 queued requests');
+    await until(() => scheduler.depth === 100, 10_000, '100 queued requests');
     for (const c of controllers) c.abort();
 
     expect(new Set(await Promise.all(queued))).toEqual(new Set(['AbortError']));
     const blocked = await blocker;
     expect(blocked).toBe(200);
-    await entry.tensor!.idle();
+    await scheduler.idle();
 
     const ran = entry.stats.items - itemsBefore;
     const dropped = entry.stats.dropped.aborted - abortedBefore;
     console.log(`client disconnects: 100 aborted while queued → ${dropped} dropped before running, ${ran} run (the blocker)`);
     expect(dropped).toBe(100);
     expect(ran).toBe(1);
-    expect(entry.tensor!.depth()).toBe(0);
+    expect(scheduler.depth).toBe(0);
     await until(() => app.activeRequests() === 0, 2000, 'admission slots to be released');
     let open = -1;
     const poll = setInterval(() => app.server.getConnections((_err, n) => (open = n)), 10);

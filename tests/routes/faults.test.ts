@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../server/inference/worker-pool.ts';
-import { MODELS, testApp } from '../helpers/app.ts';
+import { WorkerPool } from '../../server/runtime/worker-pool.ts';
+import { MODELS, readyModel, testApp } from '../helpers/app.ts';
 import { fashionPng } from '../helpers/images.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
 
@@ -34,9 +34,10 @@ describe('worker faults', () => {
   const classify = () => app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: png });
 
   it('a worker killed mid-batch: its requests get 503 with Retry-After, it is respawned and the model serves again within 2 s', async () => {
-    const entry = app.models.get('fashion-cnn')!;
-    const before = entry.restarts;
-    entry.pool!.crash(0, 'next-run');
+    const entry = readyModel(app, 'fashion-cnn');
+    const { pool } = entry.runtime;
+    const before = pool.restarts;
+    pool.crash(0, 'next-run');
     await sleep(20); // the crash order reaches the worker before the batch does
     const crashedAt = performance.now();
     const batch = await Promise.all(Array.from({ length: 8 }, classify));
@@ -50,7 +51,7 @@ describe('worker faults', () => {
     let recoveredMs = Infinity;
     while (performance.now() - crashedAt < 5000) {
       const r = await classify();
-      if (r.statusCode === 200 && entry.pool!.readyInstances === entry.instances) {
+      if (r.statusCode === 200 && pool.readyInstances === entry.runtime.instances) {
         recoveredMs = performance.now() - crashedAt;
         break;
       }
@@ -58,16 +59,16 @@ describe('worker faults', () => {
     }
     console.log(`fashion-cnn worker killed mid-batch: ${statuses.filter((s) => s === 503).length}/8 requests got 503; serving again after ${recoveredMs.toFixed(0)} ms`);
     expect(recoveredMs).toBeLessThan(2000);
-    expect(entry.restarts).toBe(before + 1);
-    expect(entry.state).toBe('ready');
+    expect(pool.restarts).toBe(before + 1);
+    expect(app.models.get('fashion-cnn')?.state).toBe('ready');
   });
 
   it('a worker crash during streaming generation fails its stream with 503 fast and the model serves again', async () => {
-    const entry = app.models.get('fortune-rnn')!;
+    const { pool } = readyModel(app, 'fortune-rnn').runtime;
     const pending = app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 1000 } });
     await sleep(100);
     const t0 = performance.now();
-    entry.pool!.crash(0);
+    pool.crash(0);
     const res = await pending;
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'ORT_WORKER_FAILED' });
@@ -139,7 +140,8 @@ describe('a deliberately slow model', () => {
   const ROWS = 16;
 
   it('answers requests past timeout_ms with 504, drops their queued work and keeps the queue bounded', async () => {
-    const entry = app.models.get('slow')!;
+    const entry = readyModel(app, 'slow');
+    const { scheduler } = entry.runtime;
     const itemsBefore = entry.stats.items;
     const t0 = performance.now();
     const one = await app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(ROWS) });
@@ -148,7 +150,7 @@ describe('a deliberately slow model', () => {
     expect(one.json().outputs[0].data.slice(0, 3)).toEqual([1, 1, 1]);
 
     let maxDepth = 0;
-    const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, entry.tensor!.depth())), 5);
+    const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, scheduler.depth)), 5);
     const results = await Promise.all(Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(ROWS) })));
     clearInterval(sampler);
     const by = (s: number) => results.filter((r) => r.statusCode === s).length;
@@ -164,7 +166,7 @@ describe('a deliberately slow model', () => {
     expect(ran).toBeLessThanOrEqual(by(200) + 1);
     expect(entry.stats.dropped.timeout).toBeGreaterThanOrEqual(by(504) - 1);
     expect(maxDepth).toBeLessThanOrEqual(12);
-    expect(entry.tensor!.depth()).toBe(0);
+    expect(scheduler.depth).toBe(0);
     // And the model is fine afterwards.
     expect((await app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(1) })).statusCode).toBe(200);
   }, 60_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gatherState, scatterState, zeroState } from '../../server/inference/recurrent-state.ts';
-import { createRng } from '../../server/pipelines/random.ts';
-import { sample } from '../../server/pipelines/sampling.ts';
+import { gatherState, scatterState, zeroState } from '../../server/runtime/recurrent-state.ts';
+import { createRng } from '../../server/runtime/random.ts';
+import { sample } from '../../server/runtime/sampling.ts';
 import { stopMatcher } from '../../server/pipelines/text-generation.ts';
 import { createVocabulary } from '../../server/pipelines/vocabulary.ts';
 

@@ -1,5 +1,5 @@
 // Token sampling for text generation: temperature, top-k, top-p (nucleus), seeded.
-import { softmax } from './context.ts';
+import { softmax } from './math.ts';
 import type { Rng } from './random.ts';
 
 export interface SamplingParams {

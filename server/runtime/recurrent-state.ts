@@ -1,5 +1,5 @@
-// Recurrent state kept in the server between steps: per-sequence slices gathered into a batch
-// tensor before a step and scattered back after it. `shape` marks the batch axis with -1.
+// Recurrent state of the sequence engine: per-sequence slices gathered into a batch tensor
+// before a step and scattered back after it. `shape` marks the batch axis with -1.
 import type { TensorValue } from './onnx.ts';
 
 export interface StateSpec {

@@ -1,8 +1,10 @@
-// Worker-thread entry: owns one model's onnxruntime sessions (one per graph) and runs them.
-// session.run blocks this thread, never the server's event loop.
+// Worker-thread entry: owns one model's onnxruntime sessions (one per graph), runs batches on
+// them, and hosts the sequence engine when the model generates. session.run blocks this thread,
+// never the server's event loop.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { SequenceEngine } from './engine.ts';
 import { createSession, type Session, type TensorValue } from './onnx.ts';
 import { transferList, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
 
@@ -23,8 +25,10 @@ try {
 
 const port = parentPort;
 const sessions = new Map<string, Session>();
+let engine: SequenceEngine | undefined;
 let faultInjection = false;
 let crashOnNextRun = false;
+let engineFault = false;
 
 function die(): never {
   throw new Error('crash requested (fault injection)');
@@ -34,13 +38,19 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
 }
 
+function session(graph: string): Session {
+  const s = sessions.get(graph);
+  if (!s) throw new Error(`graph '${graph}' is not loaded`);
+  return s;
+}
+
 async function load(graphs: Record<string, string>, intraOpThreads: number): Promise<void> {
   const info: Record<string, GraphInfo> = {};
   try {
     for (const [name, file] of Object.entries(graphs)) {
-      const session = await createSession(file, { intraOpThreads });
-      sessions.set(name, session);
-      info[name] = { inputs: session.inputs, outputs: session.outputs };
+      const s = await createSession(file, { intraOpThreads });
+      sessions.set(name, s);
+      info[name] = { inputs: s.inputs, outputs: s.outputs };
     }
     send({ type: 'ready', graphs: info });
   } catch (err) {
@@ -51,35 +61,53 @@ async function load(graphs: Record<string, string>, intraOpThreads: number): Pro
 async function run(steps: RunStep[]): Promise<Record<string, TensorValue>> {
   let previous: Record<string, TensorValue> = {};
   for (const step of steps) {
-    const session = sessions.get(step.graph);
-    if (!session) throw new Error(`graph '${step.graph}' is not loaded`);
     const feeds = { ...step.feeds };
     for (const [input, output] of Object.entries(step.link ?? {})) {
       const value = previous[output];
       if (!value) throw new Error(`step '${step.graph}' needs output '${output}' of the previous step`);
       feeds[input] = value;
     }
-    previous = await session.run(feeds, step.fetches);
+    previous = await session(step.graph).run(feeds, step.fetches);
   }
   return previous;
 }
 
-port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'load') {
-    faultInjection = msg.faultInjection;
-    void load(msg.graphs, msg.intraOpThreads);
-    return;
+function handle(msg: ToWorker): void {
+  switch (msg.type) {
+    case 'load':
+      faultInjection = msg.faultInjection;
+      void load(msg.graphs, msg.intraOpThreads);
+      return;
+    case 'engine':
+      engine = new SequenceEngine({
+        session: session(msg.spec.graph),
+        spec: msg.spec,
+        post: (m) => send(m),
+        takeFault: () => (engineFault ? !(engineFault = false) : false),
+      });
+      return;
+    case 'seq-add':
+      if (!engine) throw new Error('seq-add before the engine was configured. This is a bug.');
+      engine.add(msg.seq);
+      return;
+    case 'seq-abort':
+      engine?.abort(msg.id);
+      return;
+    case 'crash':
+      if (!faultInjection) return;
+      if (msg.mode === 'next-run') crashOnNextRun = true;
+      else if (msg.mode === 'engine-step') engineFault = true;
+      else setImmediate(die);
+      return;
+    case 'run': {
+      if (crashOnNextRun) die();
+      const started = performance.now();
+      run(msg.steps).then(
+        (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),
+        (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
+      );
+    }
   }
-  if (msg.type === 'crash') {
-    if (!faultInjection) return;
-    if (msg.mode === 'next-run') crashOnNextRun = true;
-    else setImmediate(die);
-    return;
-  }
-  if (crashOnNextRun) die();
-  const started = performance.now();
-  run(msg.steps).then(
-    (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),
-    (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
-  );
-});
+}
+
+port.on('message', handle);

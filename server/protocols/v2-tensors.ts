@@ -1,7 +1,7 @@
 // KServe V2 (Open Inference Protocol) tensors ↔ onnxruntime tensors: datatype names, nested or
 // flat `data`, shape checks with messages that name the tensor.
 import { Errors } from '../errors.ts';
-import type { TensorInfo, TensorType, TensorValue } from '../inference/onnx.ts';
+import type { TensorInfo, TensorType, TensorValue } from '../runtime/onnx.ts';
 
 const V2_TO_ORT: Record<string, TensorType> = {
   BOOL: 'bool', UINT8: 'uint8', UINT16: 'uint16', UINT32: 'uint32', UINT64: 'uint64',

@@ -1,13 +1,15 @@
-// Raw tensor inference for any model (KServe V2 infer): validated V2 tensors in, tensors out.
-// When every input and output has a dynamic first axis, concurrent requests are batched by
-// concatenating along it (requests with the same trailing shapes run together). A batch that
-// onnxruntime rejects is rerun one request at a time: only requests that fail alone get a 422.
+// Raw tensor inference for any model (KServe V2 infer): validated V2 tensors in, tensors out,
+// queued in the model's one scheduler as the 'infer' operation. When every input and output has
+// a dynamic first axis, concurrent requests with the same trailing shapes are batched by
+// concatenating along it. A batch onnxruntime rejects is rerun one request at a time on the same
+// instance: only requests that fail alone get a 422.
 import { Errors } from '../errors.ts';
-import type { Timing } from '../inference/batcher.ts';
-import type { TensorInfo, TensorValue } from '../inference/onnx.ts';
-import { InferenceError } from '../inference/worker-pool.ts';
+import type { CallOptions, ModelContext } from '../pipelines/context.ts';
 import { withoutPaths } from '../repository/repository.ts';
-import type { CallOptions, ModelContext } from './context.ts';
+import { RuntimeError } from '../runtime/errors.ts';
+import type { TensorInfo, TensorValue } from '../runtime/onnx.ts';
+import type { Timing } from '../runtime/policy.ts';
+import type { Executor } from '../runtime/scheduler.ts';
 import { fromV2, toV2, v2Datatype, type V2Tensor } from './v2-tensors.ts';
 
 export interface InferRequest {
@@ -15,8 +17,7 @@ export interface InferRequest {
   outputs?: { name: string }[];
 }
 
-/** A request's outputs, or the 422 for tensors onnxruntime rejected. */
-type Outputs = Record<string, TensorValue> | Error;
+type Outputs = Record<string, TensorValue>;
 
 interface Item {
   feeds: Record<string, TensorValue>;
@@ -32,8 +33,6 @@ export interface TensorInferRunner {
   batchable: boolean;
   infer(req: InferRequest, options: CallOptions): Promise<{ outputs: (V2Tensor & { data: unknown[] })[]; timing: Timing }>;
   warmup(): Promise<void>;
-  depth(): number;
-  idle(): Promise<void>;
 }
 
 const dynamicFirst = (t: TensorInfo) => t.isTensor && (t.shape?.length ?? 0) > 0 && t.shape![0] === -1;
@@ -72,59 +71,50 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
   const tensorOutputs = info.outputs.filter((o) => o.isTensor).map((o) => o.name);
   const batchable = info.inputs.every(dynamicFirst) && info.outputs.every(dynamicFirst);
   let solo = 0;
+  const rejected = (err: unknown) => err instanceof RuntimeError && err.kind === 'inference-failed';
 
   /** Runs one item alone: when onnxruntime rejects it, that is because of its tensors (a 422 for this request only). */
-  async function runAlone(it: Item): Promise<{ outputs: Outputs; ms: number }> {
+  async function runAlone(it: Item, exec: Executor): Promise<{ outputs: Outputs | Error; ms: number }> {
     try {
-      return await ctx.pool.run([{ graph, feeds: it.feeds, fetches: it.fetches }]);
+      return await exec([{ graph, feeds: it.feeds, fetches: it.fetches }]);
     } catch (err) {
-      if (!(err instanceof InferenceError)) throw err;
-      const reason = withoutPaths(err.message, ctx.config.models);
+      if (!rejected(err)) throw err;
+      const reason = withoutPaths((err as Error).message, ctx.config.models);
       return { outputs: new Errors.UNPROCESSABLE(`model '${ctx.source.name}' could not run on these input tensors: ${reason}`), ms: 0 };
     }
   }
 
-  const batcher = ctx.batcher<Item, Outputs>(
-    'infer',
-    async (items) => {
-      const groups = new Map<string, Item[]>();
-      for (const it of items) groups.set(it.key, [...(groups.get(it.key) ?? []), it]);
-      const results = new Map<Item, Outputs>();
-      let ms = 0;
-      for (const group of groups.values()) {
-        if (group.length === 1) {
-          const run = await runAlone(group[0]!);
-          results.set(group[0]!, run.outputs);
-          ms += run.ms;
-          continue;
-        }
-        const feeds = Object.fromEntries(Object.keys(group[0]!.feeds).map((name) => [name, concat(group.map((g) => g.feeds[name]!))]));
-        const run = await ctx.pool.run([{ graph, feeds, fetches: group[0]!.fetches }]).catch((err: unknown) => {
-          if (err instanceof InferenceError) return undefined;
-          throw err;
-        });
-        if (!run) {
-          // One request's tensors (say, a token id past the vocabulary) failed the batch: run each
-          // alone, so only the requests that fail on their own get an error. Their buffers are
-          // intact: concat() copied them into the batch.
-          for (const it of group) {
-            const alone = await runAlone(it);
-            results.set(it, alone.outputs);
-            ms += alone.ms;
-          }
-          continue;
-        }
-        ms += run.ms;
-        let row = 0;
-        for (const it of group) {
-          results.set(it, Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)])));
-          row += it.rows;
-        }
+  const op = ctx.scheduler.operation<Item, Outputs>({
+    name: 'infer',
+    maxBatchSize: batchable ? undefined : 1,
+    async run(items, exec) {
+      if (items.length === 1) {
+        const run = await runAlone(items[0]!, exec);
+        return { outputs: [run.outputs], inferenceMs: run.ms };
       }
-      return { outputs: items.map((it) => results.get(it)!), inferenceMs: ms };
+      // Items of one batch share their key: the same input names, types and trailing shapes.
+      const feeds = Object.fromEntries(Object.keys(items[0]!.feeds).map((name) => [name, concat(items.map((g) => g.feeds[name]!))]));
+      const run = await exec([{ graph, feeds, fetches: items[0]!.fetches }]).catch((err: unknown) => {
+        if (rejected(err)) return undefined;
+        throw err;
+      });
+      if (!run) {
+        // One request's tensors (say, a token id past the vocabulary) failed the batch: run each
+        // alone, so only the requests that fail on their own get an error. Their buffers are
+        // intact: concat() copied them into the batch.
+        const alone = [];
+        for (const it of items) alone.push(await runAlone(it, exec));
+        return { outputs: alone.map((a) => a.outputs), inferenceMs: alone.reduce((s, a) => s + a.ms, 0) };
+      }
+      let row = 0;
+      const outputs = items.map((it) => {
+        const out = Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)]));
+        row += it.rows;
+        return out;
+      });
+      return { outputs, inferenceMs: run.ms };
     },
-    batchable ? {} : { max_batch_size: 1 },
-  );
+  });
 
   function prepare(req: InferRequest): Item {
     const feeds: Record<string, TensorValue> = {};
@@ -155,8 +145,7 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     batchable,
     async infer(req, options) {
       const item = prepare(req);
-      const { value, timing } = await batcher.submit(item, options);
-      if (value instanceof Error) throw value;
+      const { value, timing } = await op.submit(item, { ...options, key: item.key });
       return { outputs: item.fetches.map((name) => toV2(name, value[name]!)), timing };
     },
     async warmup() {
@@ -168,7 +157,5 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
       });
       await this.infer({ inputs }, {});
     },
-    depth: () => batcher.depth,
-    idle: () => batcher.idle(),
   };
 }

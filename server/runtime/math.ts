@@ -1,0 +1,21 @@
+// Numeric helpers shared by the runtime (sampling) and the task pipelines (scores).
+
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, (logits[i] as number) / temperature);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) / temperature - max);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+export function topK(scores: ArrayLike<number>, k: number): { index: number; score: number }[] {
+  return Array.from(scores, (score, index) => ({ index, score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(0, k));
+}

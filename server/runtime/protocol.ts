@@ -1,0 +1,76 @@
+// Messages between the main thread and an inference worker: discriminated unions. Every 'run'
+// gets exactly one reply ('result' or 'error'); sequences are added and aborted by id, and each
+// engine step reports the new tokens of all its sequences in one 'seq-step' message.
+import type { TensorInfo, TensorValue } from './onnx.ts';
+import type { StateSpec } from './recurrent-state.ts';
+import type { SamplingParams } from './sampling.ts';
+
+export interface GraphInfo {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+/** One session.run. `link` feeds an input from the previous step's output (input → output name). */
+export interface RunStep {
+  graph: string;
+  feeds: Record<string, TensorValue>;
+  link?: Record<string, string>;
+  fetches?: string[];
+}
+
+/** How the sequence engine drives a recurrent graph. */
+export interface EngineSpec {
+  graph: string;
+  /** int64 [N, T] token ids input. */
+  ids: string;
+  /** float32 [N, T, V] logits output. */
+  logits: string;
+  states: StateSpec[];
+  /** Most prompt tokens one prefill run takes per sequence (a longer prompt is prefilled in chunks between decode steps). */
+  prefillChunk: number;
+}
+
+export interface SequenceStart {
+  id: number;
+  prompt: number[];
+  sampling: SamplingParams;
+  seed: number;
+  maxTokens: number;
+}
+
+/** Fault injection (tests only): die now, die on the next run (mid-batch), or make the engine's next step throw. */
+export type CrashMode = 'now' | 'next-run' | 'engine-step';
+
+export type ToWorker =
+  | { type: 'load'; graphs: Record<string, string>; intraOpThreads: number; faultInjection: boolean }
+  | { type: 'run'; id: number; steps: RunStep[] }
+  | { type: 'engine'; spec: EngineSpec }
+  | { type: 'seq-add'; seq: SequenceStart }
+  | { type: 'seq-abort'; id: number }
+  /** Ignored unless the worker was loaded with faultInjection. */
+  | { type: 'crash'; mode: CrashMode };
+
+export type SequenceMessage =
+  /** One engine step: `tokens[i]` is the new token of sequence `ids[i]`; `finished` reached max tokens. */
+  | { type: 'seq-step'; ids: number[]; tokens: number[]; finished: number[]; ms: number }
+  /** These sequences failed (and were dropped by the engine). */
+  | { type: 'seq-error'; ids: number[]; message: string };
+
+export type FromWorker =
+  | { type: 'ready'; graphs: Record<string, GraphInfo> }
+  | { type: 'load-failed'; message: string }
+  | { type: 'result'; id: number; outputs: Record<string, TensorValue>; ms: number }
+  | { type: 'error'; id: number; message: string }
+  | SequenceMessage;
+
+/** ArrayBuffers of the given tensors, for a postMessage transfer list (no copy). */
+export function transferList(tensors: Iterable<TensorValue>): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of tensors) {
+    const data = t.data as { buffer?: unknown; byteLength?: number };
+    const buf = data.buffer;
+    // Only whole, plain ArrayBuffers can be moved; views into shared or larger buffers are copied.
+    if (buf instanceof ArrayBuffer && buf.byteLength === data.byteLength && !seen.has(buf)) seen.add(buf);
+  }
+  return [...seen];
+}

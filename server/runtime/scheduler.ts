@@ -1,0 +1,258 @@
+// One scheduler per model, beside its worker instances (Triton's per-model scheduler). It owns the
+// model's only admission queue: every operation (encoder, MLM head, attention, V2 infer, ...) and
+// every waiting sequence counts against one max_queue_size. A batch goes to an instance only when
+// that instance is idle, so nothing waits unseen in a worker's message port; waiting sequences are
+// admitted to the instance with the fewest active ones, where the engine keeps them to the end.
+import { draining, queueFull, RuntimeError } from './errors.ts';
+import type { EngineSpec, RunStep, ToWorker } from './protocol.ts';
+import { ModelQueue, type BatchLimits, type QueueEntry } from './queue.ts';
+import { Request, type RequestOptions } from './request.ts';
+import { SequenceSlots, type SequenceEnd, type SequenceJob, type SequenceRequest } from './sequences.ts';
+import type { Policy, SchedulerHooks, Timing } from './policy.ts';
+import type { PoolEvents, RunResult } from './worker-pool.ts';
+
+/** The model's worker instances as the scheduler uses them (WorkerPool; fakes in unit tests). */
+export interface Instances {
+  readonly instances: number;
+  isReady(instance: number): boolean;
+  run(instance: number, steps: RunStep[]): Promise<RunResult>;
+  post(instance: number, msg: ToWorker): void;
+  listen(events: PoolEvents): void;
+  startEngine(spec: EngineSpec): void;
+}
+
+/** Runs session.run steps on the instance a batch was given to. */
+export type Executor = (steps: RunStep[]) => Promise<RunResult>;
+
+export interface BatchOutput<O> {
+  /** One output per item, in order; an Error fails that item only. */
+  outputs: (O | Error)[];
+  inferenceMs: number;
+}
+
+export interface OperationSpec<I, O> {
+  name: string;
+  /** At most this many items per batch (and never more than the policy's). */
+  maxBatchSize?: number;
+  /** Items are token sequences: cost is their length and batches are padding-aware. */
+  text?: boolean;
+  run(items: I[], exec: Executor): Promise<BatchOutput<O>>;
+}
+
+export interface SubmitOptions extends RequestOptions {
+  /** Tokens of a text item (1 otherwise). */
+  cost?: number;
+  /** Items batch together only with the same key. */
+  key?: string;
+}
+
+export interface Answer<O> {
+  value: O;
+  timing: Timing;
+}
+
+export interface Operation<I, O> {
+  submit(item: I, options?: SubmitOptions): Promise<Answer<O>>;
+}
+
+type BatchEntry = QueueEntry & { kind: 'batch'; spec: OperationSpec<unknown, unknown>; item: unknown; request: Request<Answer<unknown>> };
+type SequenceEntry = QueueEntry & { kind: 'sequence'; job: SequenceJob };
+type Entry = BatchEntry | SequenceEntry;
+
+const isBatch = (e: Entry): e is BatchEntry => e.kind === 'batch';
+
+export class ModelScheduler {
+  readonly model: string;
+  readonly policy: Policy;
+  private readonly pool: Instances;
+  private readonly hooks: SchedulerHooks;
+  private readonly queue: ModelQueue<Entry>;
+  private readonly busy: boolean[];
+  private readonly slots: SequenceSlots;
+  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private nextSequence = 1;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: { model: string; policy: Policy; pool: Instances; hooks?: SchedulerHooks }) {
+    this.model = options.model;
+    this.policy = options.policy;
+    this.pool = options.pool;
+    this.hooks = options.hooks ?? {};
+    this.queue = new ModelQueue(options.policy.maxQueueSize);
+    this.busy = new Array<boolean>(this.pool.instances).fill(false);
+    this.slots = new SequenceSlots({
+      model: this.model,
+      instances: this.pool.instances,
+      abort: (instance, id) => this.pool.post(instance, { type: 'seq-abort', id }),
+      freed: () => this.pump(),
+      onStep: (size, ms) => this.hooks.onBatch?.('generate', size, ms),
+      onCancel: (reason) => this.hooks.onDrop?.('generate', reason),
+    });
+    this.pool.listen({
+      onReady: () => this.pump(),
+      onExit: (instance) => this.slots.instanceLost(instance, `worker ${instance} of '${this.model}' died`),
+      onSequence: (instance, msg) => this.slots.handle(instance, msg),
+    });
+  }
+
+  /** Items waiting in the queue (every operation, waiting sequences included). */
+  get depth(): number {
+    return this.queue.size;
+  }
+
+  get activeSequences(): number {
+    return this.slots.size;
+  }
+
+  /** Refuses (kind 'queue-full') when `items` more would not fit now: before paying to decode an upload. */
+  assertRoom(items = 1): void {
+    if (this.closing) throw draining(this.model);
+    if (!this.queue.hasRoom(items)) throw queueFull(this.model);
+  }
+
+  operation<I, O>(spec: OperationSpec<I, O>): Operation<I, O> {
+    const s = spec as OperationSpec<unknown, unknown>;
+    return { submit: (item, options = {}) => this.submit(s, item, options) as Promise<Answer<O>> };
+  }
+
+  /** Queues a sequence for the engine; `onTokens` gets its new tokens once per step. */
+  generate(spec: SequenceRequest, onTokens: (tokens: number[]) => void, options: RequestOptions = {}): { id: number; done: Promise<SequenceEnd> } {
+    const job: SequenceJob = { id: this.nextSequence++, request: new Request(this.model, this.policy.timeoutMs, options), spec, onTokens, tokens: 0, queueMs: 0 };
+    this.enqueue({ kind: 'sequence', op: 'generate', key: '', cost: 1, enqueuedAt: performance.now(), job });
+    return { id: job.id, done: job.request.promise };
+  }
+
+  /** Starts the sequence engine in every instance (recurrent generation models). */
+  startEngine(spec: EngineSpec): void {
+    this.pool.startEngine(spec);
+  }
+
+  /** Ends a sequence early (its caller hit a stop string); its promise resolves with 'stopped'. */
+  stop(id: number): void {
+    this.slots.stop(id);
+  }
+
+  /** Refuses new work, then resolves once nothing is queued, running or generating. */
+  drain(): Promise<void> {
+    this.closing = true;
+    return this.idle();
+  }
+
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private submit(spec: OperationSpec<unknown, unknown>, item: unknown, options: SubmitOptions): Promise<Answer<unknown>> {
+    const request = new Request<Answer<unknown>>(this.model, this.policy.timeoutMs, options);
+    this.enqueue({ kind: 'batch', op: spec.name, key: options.key ?? '', cost: options.cost ?? 1, enqueuedAt: performance.now(), spec, item, request });
+    return request.promise;
+  }
+
+  private enqueue(entry: Entry): void {
+    const request = entry.kind === 'batch' ? entry.request : entry.job.request;
+    if (this.closing) return request.cancel(draining(this.model));
+    if (!this.queue.append(entry)) return request.cancel(queueFull(this.model));
+    request.onCancel = (err) => {
+      this.queue.remove(entry);
+      this.hooks.onDrop?.(entry.op, err.kind);
+      this.checkIdle();
+    };
+    this.pump();
+  }
+
+  /** Admits waiting sequences, then gives batches to idle instances (now, or when the oldest item's delay runs out). */
+  private pump(): void {
+    this.admitSequences();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (let i = 0; i < this.busy.length; i++) {
+      if (this.busy[i] || !this.pool.isReady(i)) continue;
+      const head = this.queue.oldest(isBatch) as BatchEntry | undefined;
+      if (!head) break;
+      const wait = this.policy.maxQueueDelayMs - (performance.now() - head.enqueuedAt);
+      const { maxItems } = this.limits(head);
+      if (wait > 0 && this.queuedLike(head, maxItems) < maxItems) {
+        this.timer = setTimeout(() => this.pump(), wait);
+        break;
+      }
+      this.dispatch(i);
+    }
+    this.checkIdle();
+  }
+
+  private admitSequences(): void {
+    for (;;) {
+      const instance = this.freeSequenceInstance();
+      if (instance === undefined) return;
+      const entry = this.queue.take((e) => e.kind === 'sequence') as SequenceEntry | undefined;
+      if (!entry) return;
+      const { job } = entry;
+      job.queueMs = performance.now() - entry.enqueuedAt;
+      this.hooks.onQueueWait?.('generate', job.queueMs);
+      this.slots.admit(job, instance);
+      this.pool.post(instance, { type: 'seq-add', seq: { id: job.id, prompt: job.spec.prompt, sampling: job.spec.sampling, seed: job.spec.seed, maxTokens: job.spec.maxTokens } });
+    }
+  }
+
+  private freeSequenceInstance(): number | undefined {
+    let best: number | undefined;
+    for (let i = 0; i < this.busy.length; i++) {
+      const n = this.slots.activeOn(i);
+      if (this.pool.isReady(i) && n < this.policy.maxActiveSequences && (best === undefined || n < this.slots.activeOn(best))) best = i;
+    }
+    return best;
+  }
+
+  private limits(head: BatchEntry): BatchLimits {
+    const maxItems = Math.min(this.policy.maxBatchSize, head.spec.maxBatchSize ?? Infinity);
+    if (!head.spec.text) return { maxItems, maxTokens: Infinity, maxPaddingRatio: Infinity };
+    return { maxItems, maxTokens: this.policy.maxBatchTokens, maxPaddingRatio: this.policy.maxPaddingRatio };
+  }
+
+  /** Queued items that could join `head`'s batch, counted up to `limit`. */
+  private queuedLike(head: BatchEntry, limit: number): number {
+    return this.queue.count((x) => isBatch(x) && x.op === head.op && x.key === head.key, limit);
+  }
+
+  private dispatch(instance: number): void {
+    const batch = this.queue.nextBatch(isBatch, (head) => this.limits(head as BatchEntry));
+    if (!batch) return;
+    const entries = batch.entries as BatchEntry[];
+    const spec = entries[0]!.spec;
+    const started = performance.now();
+    for (const e of entries) this.hooks.onQueueWait?.(e.op, started - e.enqueuedAt);
+    this.busy[instance] = true;
+    spec
+      .run(entries.map((e) => e.item), (steps) => this.pool.run(instance, steps))
+      .then(({ outputs, inferenceMs }) => {
+        if (outputs.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${outputs.length} outputs. This is a bug.`);
+        this.hooks.onBatch?.(spec.name, entries.length, inferenceMs, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
+        entries.forEach((e, i) => {
+          const out = outputs[i];
+          if (out instanceof Error) e.request.reject(out);
+          else e.request.resolve({ value: out, timing: { queueMs: started - e.enqueuedAt, inferenceMs, batchSize: entries.length } });
+        });
+      })
+      .catch((err: unknown) => {
+        const error = err instanceof Error ? err : new RuntimeError('inference-failed', this.model, String(err));
+        for (const e of entries) e.request.reject(error);
+      })
+      .finally(() => {
+        this.busy[instance] = false;
+        this.pump();
+      });
+  }
+
+  private isIdle(): boolean {
+    return this.queue.size === 0 && this.slots.size === 0 && !this.busy.some(Boolean);
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
