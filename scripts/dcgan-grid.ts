@@ -2,9 +2,8 @@
 // ten samples each (fixed seed), scaled ×2 → models/fashion-dcgan/samples.png.
 import sharp from 'sharp';
 import { createSession } from '../server/runtime/onnx.ts';
-import { drawLatents, generate, generatorManifest, IMAGE_SIZE, toPixels } from './lib/fashion.ts';
+import { generate, generatorManifest, IMAGE_SIZE, latentsForSeeds, toPixels } from './lib/fashion.ts';
 import { modelPath } from './lib/paths.ts';
-import { seededRandom } from './lib/random.ts';
 
 const SEED = 2026;
 const COLUMNS = 10;
@@ -15,7 +14,8 @@ const manifest = generatorManifest();
 const classes = manifest.labels.length;
 const session = await createSession(modelPath('fashion-dcgan'));
 const labels = Array.from({ length: classes * COLUMNS }, (_, i) => Math.floor(i / COLUMNS));
-const latents = drawLatents(seededRandom(SEED), labels.length, manifest.latent_dim);
+// Row c, column k: the image {"count": 10, "seed": SEED, "label": c} gives at position k.
+const latents = latentsForSeeds(labels.map((_, i) => SEED + (i % COLUMNS)), manifest.latent_dim);
 const pixels = toPixels(await generate(session, manifest, latents, labels, 50), manifest.output_range);
 await session.release();
 

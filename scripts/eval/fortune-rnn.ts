@@ -3,7 +3,6 @@
 import { createSession } from '../../server/runtime/onnx.ts';
 import { bitsPerChar, encode, fortuneManifest, heldOutFortunes, sample } from '../lib/fortune.ts';
 import { modelPath } from '../lib/paths.ts';
-import { seededRandom } from '../lib/random.ts';
 
 const SAMPLES = 5;
 const TEMPERATURE = 0.8;
@@ -19,7 +18,7 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
     const lines = [`held-out bits per character: ${bpc.toFixed(4)} (${predicted} characters predicted, 16 streams)`];
     for (let s = 0; s < SAMPLES; s++) {
       const text = await sample(session, manifest, {
-        prompt: PROMPT, temperature: TEMPERATURE, maxChars: 400, random: seededRandom(100 + s),
+        prompt: PROMPT, temperature: TEMPERATURE, maxChars: 400, seed: 100 + s,
       });
       lines.push(`--- sample ${s + 1} (seed ${100 + s}, temperature ${TEMPERATURE}) ---`, ...text.replace(/%\n$/, '').trimEnd().split('\n'));
     }

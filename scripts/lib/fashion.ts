@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Session } from '../../server/runtime/onnx.ts';
 import { FASHION_MNIST_DIR, readManifest } from './paths.ts';
-import type { Random } from './random.ts';
+import { latentForSeed } from '../../server/pipelines/image-generation.ts';
 
 export const IMAGE_SIZE = 28 * 28;
 
@@ -93,8 +93,11 @@ export function argmaxRows(values: Float32Array, width: number): number[] {
 }
 
 /** Standard-normal latents [labels.length, latentDim] drawn from `random`. */
-export function drawLatents(random: Random, count: number, latentDim: number): Float32Array {
-  return Float32Array.from({ length: count * latentDim }, () => random.normal());
+/** The latents the server draws for these seeds (image-generation's latentForSeed), one after another. */
+export function latentsForSeeds(seeds: number[], latentDim: number): Float32Array {
+  const out = new Float32Array(seeds.length * latentDim);
+  seeds.forEach((seed, i) => out.set(latentForSeed(seed, latentDim, 0).z, i * latentDim));
+  return out;
 }
 
 /** Runs the generator for the given latents and class ids, in batches; returns images [N,1,28,28]. */

@@ -1,9 +1,9 @@
 // The fortune corpus split (same rule as scripts/train/fortune_rnn.py) and the fortune-rnn model
-// run through onnxruntime-node: encoding, bits per character, sampling with carried state.
+// run through onnxruntime-node: encoding, bits per character, and sampling with the server's engine.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Session, TensorValue } from '../../server/runtime/onnx.ts';
 import { FORTUNES_DIR, readManifest } from './paths.ts';
-import type { Random } from './random.ts';
+import { SequenceEngine } from '../../server/runtime/engine.ts';
 
 const HOLDOUT_EVERY = 20;
 
@@ -112,24 +112,31 @@ export async function bitsPerChar(
   return { bpc: nll / predicted / Math.LN2, predicted };
 }
 
-/** Samples text after `prompt`, one character per run with the state carried, until a '%' line. */
-export async function sample(
+/**
+ * Generates after `prompt` exactly as the server does for {"prompt", "temperature", "seed"}: the
+ * server's sequence engine (prefill, seeded sampling) run here on `session`, until a '%' line or
+ * `maxChars` characters.
+ */
+export function sample(
   session: Session,
   manifest: TextGenerationManifest,
-  options: { prompt: string; temperature: number; maxChars: number; random: Random },
+  options: { prompt: string; temperature: number; maxChars: number; seed: number },
 ): Promise<string> {
   const tokens = manifest.vocabulary.tokens;
-  let out = await step(session, manifest, [encode(options.prompt, manifest)], zeroState(manifest, 1));
   let text = '';
-  while (text.length < options.maxChars && !`\n${text}`.endsWith('\n%\n')) {
-    const last = out.logits.subarray(out.logits.length - tokens.length);
-    const max = last.reduce((a, b) => Math.max(a, b), -Infinity);
-    const weights = Array.from(last, (l) => Math.exp((l - max) / options.temperature));
-    let u = options.random.uniform() * weights.reduce((a, b) => a + b, 0);
-    let id = 0;
-    while (id < weights.length - 1 && (u -= weights[id] ?? 0) > 0) id++;
-    text += tokens[id] ?? '';
-    out = await step(session, manifest, [[id]], out.state);
-  }
-  return text;
+  return new Promise((resolve, reject) => {
+    const engine: SequenceEngine = new SequenceEngine({
+      session,
+      spec: { graph: 'model', ids: manifest.inputs.ids, logits: manifest.outputs.logits, states: manifest.state, prefillChunk: 16 },
+      post(m) {
+        if (m.type === 'seq-error') return reject(new Error(m.message));
+        text += tokens[m.tokens[0] ?? 0] ?? '';
+        if (m.finished.length > 0 || `\n${text}`.endsWith('\n%\n')) {
+          engine.abort(1);
+          resolve(text);
+        }
+      },
+    });
+    engine.add({ id: 1, prompt: encode(options.prompt, manifest), sampling: { temperature: options.temperature, topK: 0, topP: 1 }, seed: options.seed, maxTokens: options.maxChars });
+  });
 }

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertLoopback, type Answer } from '../bench/load.ts';
 import type { RouteLoad } from '../bench/requests.ts';
-import { seededRandom } from '../lib/random.ts';
+import { createRng } from '../../server/runtime/random.ts';
 import { post } from './send.ts';
 
 export interface PacedOptions {
@@ -28,7 +28,7 @@ export interface PacedResult {
 
 export async function paced(o: PacedOptions): Promise<PacedResult> {
   assertLoopback(o.url);
-  const random = seededRandom(o.seed);
+  const random = createRng(o.seed);
   const end = performance.now() + o.seconds * 1000;
   const r: PacedResult = { sent: 0, errors: 0, timeouts: 0, peakInFlight: 0 };
   const pending = new Set<Promise<void>>();

@@ -58,11 +58,7 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
     },
   });
 
-  function latent(seed: number): { z: Float32Array; classFromSeed: number } {
-    const rng = createRng(seed);
-    const z = Float32Array.from({ length: latentDim }, () => rng.normal());
-    return { z, classFromSeed: classCount > 0 ? Math.floor(rng.uniform() * classCount) : 0 };
-  }
+  const latent = (seed: number) => latentForSeed(seed, latentDim, classCount);
 
   async function render(items: (Item & { seed: number })[], options: CallOptions) {
     const answers = await allOrNothing(ctx.source.name, options.signal, items.map((it) => (signal) => op.submit(it, { signal, timeoutMs: options.timeoutMs })));
@@ -117,6 +113,17 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
       await op.submit({ z: new Float32Array(latentDim), label: 0 });
     },
   };
+}
+
+/**
+ * The latent of one image: `latentDim` standard normals drawn from the seed, then (for a
+ * conditional model asked for no label) its class. Evaluations draw through this too, so seed N
+ * in an evaluation is seed N through the API.
+ */
+export function latentForSeed(seed: number, latentDim: number, classCount: number): { z: Float32Array; classFromSeed: number } {
+  const rng = createRng(seed);
+  const z = Float32Array.from({ length: latentDim }, () => rng.normal());
+  return { z, classFromSeed: classCount > 0 ? Math.floor(rng.uniform() * classCount) : 0 };
 }
 
 /** Spherical interpolation between two Gaussian latents (keeps the norm typical). */

@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import {
-  argmaxRows, classifierManifest, classify, drawLatents, generate, generatorManifest, IMAGE_SIZE,
+  argmaxRows, classifierManifest, classify, generate, generatorManifest, IMAGE_SIZE, latentsForSeeds,
   maxAbsDifference, meanPairwiseDistance, normalise, toPixels,
 } from '../../scripts/lib/fashion.ts';
 import { modelPath } from '../../scripts/lib/paths.ts';
-import { seededRandom } from '../../scripts/lib/random.ts';
 import { loadFashionFixture } from '../../scripts/lib/fixtures.ts';
 
 const PER_CLASS = 20;
@@ -16,7 +15,7 @@ describe('fashion-dcgan', () => {
   const cnn = classifierManifest();
   const classes = gen.labels.length;
   const labels = Array.from({ length: classes * PER_CLASS }, (_, i) => i % classes);
-  const latents = drawLatents(seededRandom(11), labels.length, gen.latent_dim);
+  const latents = latentsForSeeds(labels.map((_, i) => 11 + i), gen.latent_dim);
   let generator: Session;
   let classifier: Session;
   let images: Float32Array;
