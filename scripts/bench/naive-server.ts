@@ -31,7 +31,7 @@ await app.register(multipart);
 async function upload(request: import('fastify').FastifyRequest): Promise<Float32Array> {
   const file = await request.file();
   if (!file) throw new Error('no file');
-  return imageToTensor(await file.toBuffer(), '#1', cnnSpec.image!, { maxPixels: 40_000_000 });
+  return imageToTensor(await file.toBuffer(), cnnSpec.image!, { maxPixels: 40_000_000 });
 }
 
 app.get('/health/live', async () => ({ status: 'ok' }));

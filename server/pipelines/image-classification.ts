@@ -1,9 +1,10 @@
-// image-classification: image bytes → decode/resize/normalise (sharp) → batched CNN → top-k labels.
+// image-classification: image bytes → decode/resize/normalise (sharp, in a CPU-pool thread) →
+// batched CNN → top-k labels.
 import { allOrNothing } from '../runtime/request.ts';
 import { softmax, topK } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
 import { batchCap, ioName, output, stackFloat32, unstack, type CallOptions, type ModelContext } from './context.ts';
-import { imageToTensor } from './image-io.ts';
+import { decodeImage } from './image-decode.ts';
 
 export interface Prediction {
   label: string;
@@ -45,10 +46,9 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   });
 
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
-    const limits = { maxPixels: ctx.config.maxImagePixels };
     ctx.scheduler.assertRoom(images.length);
     const answers = await allOrNothing(name, options.signal, images.map((img, i) => async (signal) => {
-      const tensor = await imageToTensor(img, `#${i + 1}`, spec!, limits);
+      const tensor = await decodeImage(ctx.cpu, img, `#${i + 1}`, spec!, ctx.config.maxImagePixels);
       signal.throwIfAborted();
       return op.submit(tensor, { signal, timeoutMs: options.timeoutMs });
     }));

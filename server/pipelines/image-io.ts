@@ -1,7 +1,8 @@
 // Image decoding and encoding with sharp: guards against corrupt input and decompression
-// bombs, converts any image to a model's input layout, and writes PNGs (single or grid).
-import sharp, { type Metadata, type Sharp } from 'sharp';
-import { Errors } from '../errors.ts';
+// bombs, converts any image to a model's input layout (the manifest's fit/invert rules, or a
+// Hugging Face processor's resize → center crop), and writes PNGs (single or grid). Decoding runs
+// in CPU-pool threads (image-decode-task.ts); problems are ImageProblems, which callers map to 4xx.
+import sharp, { type KernelEnum, type Metadata, type Sharp } from 'sharp';
 import type { ImageSpec } from '../repository/manifest.ts';
 
 sharp.cache(false);
@@ -11,18 +12,36 @@ export interface DecodeLimits {
   maxPixels: number;
 }
 
-async function open(buf: Buffer, label: string, limits: DecodeLimits): Promise<Sharp> {
+/** Why an upload cannot be used: corrupt or not an image, or more pixels than allowed. */
+export class ImageProblem extends Error {
+  readonly kind: 'invalid' | 'too-large';
+  readonly width: number;
+  readonly height: number;
+
+  constructor(kind: 'invalid' | 'too-large', message: string, width = 0, height = 0) {
+    super(message);
+    this.kind = kind;
+    this.width = width;
+    this.height = height;
+  }
+}
+
+const KERNELS: Record<NonNullable<ImageSpec['resample']>, keyof KernelEnum> = { nearest: 'nearest', bilinear: 'linear', bicubic: 'cubic', lanczos: 'lanczos3' };
+
+async function open(buf: Buffer, limits: DecodeLimits): Promise<{ image: Sharp; width: number; height: number }> {
   let meta: Metadata;
   try {
     // Reading the header is safe at any size; the pixel limit is checked below, before decoding.
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new Errors.INVALID_IMAGE(label, (err as Error).message);
+    throw new ImageProblem('invalid', (err as Error).message);
   }
   const { width = 0, height = 0 } = meta;
-  if (!width || !height) throw new Errors.INVALID_IMAGE(label, 'it has no dimensions');
-  if (width * height > limits.maxPixels) throw new Errors.IMAGE_TOO_LARGE(label, width, height, limits.maxPixels);
-  return sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' });
+  if (!width || !height) throw new ImageProblem('invalid', 'it has no dimensions');
+  if (width * height > limits.maxPixels) throw new ImageProblem('too-large', 'too many pixels', width, height);
+  // EXIF orientations 5–8 turn the image a quarter: its upright size has the sides swapped.
+  const turned = (meta.orientation ?? 1) >= 5;
+  return { image: sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' }), width: turned ? height : width, height: turned ? width : height };
 }
 
 /** Mean of the outermost pixel ring of a raw image (first channel), 0..255. */
@@ -38,35 +57,66 @@ function borderMean(raw: Buffer, width: number, height: number, channels: number
   return n === 0 ? 0 : sum / n;
 }
 
+/** Decodes one image into the model's input (one item, without a batch axis); throws ImageProblem. */
+export async function imageToTensor(buf: Buffer, spec: ImageSpec, limits: DecodeLimits): Promise<Float32Array> {
+  const opened = await open(buf, limits);
+  try {
+    return spec.resize || spec.crop ? await processorTensor(opened, spec) : await fittedTensor(opened.image, spec);
+  } catch (err) {
+    throw err instanceof ImageProblem ? err : new ImageProblem('invalid', (err as Error).message);
+  }
+}
+
 /**
- * Decodes one image once (shrunk on load to at most 4× the model's size), decides on inversion
- * from its border, then resizes the raw pixels to the model's input and normalises them.
- * Returns one item, without a batch axis.
+ * The manifest's rules: decode once, shrunk on load to at most 4× the model's size, invert when
+ * the border says the background is light (if asked), fit into width × height.
  */
-export async function imageToTensor(buf: Buffer, label: string, spec: ImageSpec, limits: DecodeLimits): Promise<Float32Array> {
-  const image = await open(buf, label, limits);
+async function fittedTensor(image: Sharp, spec: ImageSpec): Promise<Float32Array> {
   const bg = spec.background ?? [0, 0, 0];
   const background = { r: bg[0] ?? 0, g: bg[1] ?? bg[0] ?? 0, b: bg[2] ?? bg[0] ?? 0 };
-  try {
-    // Transparent areas become white when inversion is possible (so they count as background).
-    let decoder = image.rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
-    decoder = spec.channels === 1 ? decoder.greyscale() : decoder.toColourspace('srgb');
-    const decoded = await decoder
-      .resize({ width: spec.width * 4, height: spec.height * 4, fit: 'inside', withoutEnlargement: true })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = decoded.info;
-    const invert = spec.invert === 'auto' ? borderMean(decoded.data, width, height, channels) > 127 : spec.invert === true;
-    if (invert) for (let i = 0; i < decoded.data.length; i++) decoded.data[i] = 255 - decoded.data[i]!;
-    const { data, info } = await sharp(decoded.data, { raw: { width, height, channels } })
-      .resize(spec.width, spec.height, { fit: spec.fit ?? 'fill', background })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return normalise(data, info.channels, spec);
-  } catch (err) {
-    throw new Errors.INVALID_IMAGE(label, (err as Error).message);
-  }
+  // Transparent areas become white when inversion is possible (so they count as background).
+  let decoder = image.rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
+  decoder = spec.channels === 1 ? decoder.greyscale() : decoder.toColourspace('srgb');
+  const decoded = await decoder
+    .resize({ width: spec.width * 4, height: spec.height * 4, fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = decoded.info;
+  const invert = spec.invert === 'auto' ? borderMean(decoded.data, width, height, channels) > 127 : spec.invert === true;
+  if (invert) for (let i = 0; i < decoded.data.length; i++) decoded.data[i] = 255 - decoded.data[i]!;
+  const { data, info } = await sharp(decoded.data, { raw: { width, height, channels } })
+    .resize(spec.width, spec.height, { fit: spec.fit ?? 'fill', background })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return normalise(data, info.channels, spec);
+}
+
+/** The resized size before cropping, as Hugging Face image processors compute it. */
+export function resizedSize(width: number, height: number, spec: ImageSpec): { width: number; height: number } {
+  const r = spec.resize;
+  if (!r) return { width, height };
+  if ('height' in r) return { width: r.width, height: r.height };
+  // The shortest edge becomes shortest_edge; the other keeps the aspect ratio, truncated (int()).
+  const short = Math.min(width, height);
+  const long = Math.floor((r.shortest_edge * Math.max(width, height)) / short);
+  return width <= height ? { width: r.shortest_edge, height: long } : { width: long, height: r.shortest_edge };
+}
+
+/** A Hugging Face processor's steps: RGB, resize (its resample), center crop, then rescale and normalise. */
+async function processorTensor({ image, width, height }: { image: Sharp; width: number; height: number }, spec: ImageSpec): Promise<Float32Array> {
+  const size = resizedSize(width, height, spec);
+  const crop = spec.crop ?? size;
+  if (crop.width > size.width || crop.height > size.height) throw new ImageProblem('invalid', `it is ${size.width}×${size.height} after resizing, smaller than the ${crop.width}×${crop.height} crop`);
+  let pipeline = image.rotate();
+  pipeline = spec.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+  const { data, info } = await pipeline
+    .removeAlpha()
+    .resize(size.width, size.height, { fit: 'fill', kernel: KERNELS[spec.resample ?? 'bilinear'] })
+    .extract({ left: Math.floor((size.width - crop.width) / 2), top: Math.floor((size.height - crop.height) / 2), width: crop.width, height: crop.height })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return normalise(data, info.channels, spec);
 }
 
 function normalise(raw: Buffer, rawChannels: number, spec: ImageSpec): Float32Array {
