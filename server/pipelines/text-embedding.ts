@@ -1,14 +1,16 @@
 // text-embedding (BERT-style encoders): tokenize → length-grouped batches under a token budget →
-// encoder → pooled, normalised vectors. Fill-mask chains encoder → MLM head in one worker call;
-// attention maps come from a separate graph so embeddings never pay for them.
+// encoder → vectors pooled (mean, cls, max) and normalised as the manifest says. Fill-mask chains
+// encoder → MLM head in one worker call; attention maps come from a separate graph so embeddings
+// never pay for them.
 import path from 'node:path';
 import { Errors } from '../errors.ts';
-import { softmax, topK } from '../runtime/math.ts';
 import type { TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { RunStep } from '../runtime/protocol.ts';
 import { allOrNothing } from '../runtime/request.ts';
 import { graphInfo, ioName, output, type CallOptions, type ModelContext } from './context.ts';
+import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
+import { textFeeds, type TextRole } from './text-feeds.ts';
 import { loadTokenizer, type Encoded } from './tokenizer.ts';
 
 export type Pooling = 'mean' | 'cls' | 'max';
@@ -19,8 +21,8 @@ export interface TextEmbeddingPipeline {
   dimensions: number;
   maxLength: number;
   tokenize(text: string, truncate: boolean): Encoded;
-  embed(inputs: string[], opts: CallOptions & { pooling?: Pooling; normalize: boolean; truncate: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
-  fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: { position: number; predictions: { token: string; token_id: number; score: number; sequence: string }[] }[]; timing: Timing }>;
+  embed(inputs: string[], opts: CallOptions & { pooling?: Pooling; normalize?: boolean; truncate: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
+  fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: MaskResult[]; timing: Timing }>;
   attention(text: string, opts: CallOptions): Promise<{ tokens: string[]; attentions: number[][][][]; timing: Timing }>;
   warmup(): Promise<void>;
 }
@@ -35,27 +37,14 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   const tokenizer = loadTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'));
   const encoderGraph = ctx.graphs.encoder ? 'encoder' : 'model';
   const encoder = graphInfo(ctx, encoderGraph);
-  const hiddenName = ioName(ctx, encoderGraph, 'outputs', 'hidden');
+  // The manifest's `outputs.hidden`, else a Hugging Face export's last_hidden_state, else the first output.
+  const hiddenName = encoder.outputs.some((o) => o.name === 'last_hidden_state') && !manifest.outputs?.hidden ? 'last_hidden_state' : ioName(ctx, encoderGraph, 'outputs', 'hidden');
   const dimensions = encoder.outputs.find((o) => o.name === hiddenName)?.shape?.at(-1) ?? 0;
   const maxLength = manifest.max_length ?? 512;
   const defaultPooling: Pooling = manifest.pooling ?? 'mean';
-  const role = (r: string) => manifest.inputs?.[r] ?? r;
-  const inputFor = (r: string) => encoder.inputs.find((i) => i.name === role(r));
-
-  /** Pads a batch and builds the encoder feeds, in the integer type each input declares. */
-  function feeds(items: Item[]): { feeds: Record<string, TensorValue>; length: number } {
-    const t = Math.max(...items.map((it) => it.ids.length));
-    const n = items.length;
-    const grid = (f: (it: Item, j: number) => number) => items.flatMap((it) => Array.from({ length: t }, (_, j) => (j < it.ids.length ? f(it, j) : 0)));
-    const make = (r: string, values: number[]): [string, TensorValue] | undefined => {
-      const info = inputFor(r);
-      if (!info) return undefined;
-      const data = info.type === 'int32' ? Int32Array.from(values) : BigInt64Array.from(values, BigInt);
-      return [info.name, { type: info.type === 'int32' ? 'int32' : 'int64', dims: [n, t], data }];
-    };
-    const entries = [make('input_ids', grid((it, j) => it.ids[j]!)), make('attention_mask', grid(() => 1)), make('token_type_ids', grid(() => 0))];
-    return { feeds: Object.fromEntries(entries.filter((e) => e !== undefined)), length: t };
-  }
+  const defaultNormalize = manifest.normalize ?? true;
+  const input = (r: TextRole) => manifest.inputs?.[r] ?? r;
+  const feeds = (graph: string, items: Item[]) => textFeeds(graphInfo(ctx, graph), items, input);
 
   // A rank-2 output ([N,H]) is already one vector per input (pooled in the graph).
   const pooledInGraph = encoder.outputs.find((o) => o.name === hiddenName)?.shape?.length === 2;
@@ -63,7 +52,7 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     name: 'embed',
     text: true,
     async run(items, exec) {
-      const { feeds: f, length } = feeds(items);
+      const { feeds: f, length } = feeds(encoderGraph, items);
       const { outputs, ms } = await exec([{ graph: encoderGraph, feeds: f, fetches: [hiddenName] }]);
       const data = output(outputs, hiddenName).data as Float32Array;
       const rows = items.map((it, i) =>
@@ -76,7 +65,7 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   const mlm = manifest.mlm;
   const mlmOp = mlm && ctx.graphs.mlm
     ? ctx.scheduler.operation<Item, Float32Array[]>({ name: 'fill-mask', text: true, async run(items, exec) {
-        const { feeds: f, length } = feeds(items);
+        const { feeds: f, length } = feeds(encoderGraph, items);
         const steps: RunStep[] = [
           { graph: encoderGraph, feeds: f, fetches: [hiddenName] },
           { graph: 'mlm', feeds: {}, link: { [mlm.input]: hiddenName }, fetches: [mlm.output] },
@@ -93,7 +82,7 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   const attnOut = manifest.attention?.output;
   const attnOp = attnOut && ctx.graphs.attention
     ? ctx.scheduler.operation<Item, TensorValue>({ name: 'attention', text: true, maxBatchSize: 1, async run(items, exec) {
-        const { feeds: f, length } = feeds(items);
+        const { feeds: f, length } = feeds('attention', items);
         const { outputs, ms } = await exec([{ graph: 'attention', feeds: f, fetches: [attnOut] }]);
         const t = output(outputs, attnOut);
         const [n = 0, layers = 0, heads = 0] = t.dims;
@@ -125,7 +114,7 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       ctx.scheduler.assertRoom(encoded.length);
       const answers = await allOrNothing(name, opts.signal, encoded.map((e) => (signal) => embedOp.submit({ ids: e.ids }, { signal, timeoutMs: opts.timeoutMs, cost: e.ids.length })));
       return {
-        embeddings: answers.map((a) => pool(a.value, opts.pooling ?? defaultPooling, opts.normalize)),
+        embeddings: answers.map((a) => pool(a.value, opts.pooling ?? defaultPooling, opts.normalize ?? defaultNormalize)),
         tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
         timing: answers.map((a) => a.timing),
       };
@@ -133,17 +122,9 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     async fillMask(text, opts) {
       if (!mlmOp) throw unsupported('fill-mask');
       const enc = tokenize(text, false);
-      const maskId = tokenizer.tokenId(tokenizer.maskToken);
-      const positions = enc.ids.flatMap((id, i) => (id === maskId ? [i] : []));
-      if (positions.length === 0) throw new Errors.INVALID_INPUT(`text must contain ${tokenizer.maskToken}`);
+      const positions = maskPositions(tokenizer, enc.ids);
       const { value, timing } = await mlmOp.submit({ ids: enc.ids, positions }, { ...opts, cost: enc.ids.length });
-      const masks = positions.map((position, m) => ({
-        position,
-        predictions: topK(softmax(value[m]!), opts.topK).map(({ index, score }) => {
-          const filled = enc.ids.map((id, i) => (i === position ? index : id));
-          return { token: tokenizer.token(index), token_id: index, score, sequence: tokenizer.decode(filled) };
-        }),
-      }));
+      const masks = maskPredictions(tokenizer, enc.ids, positions, value, opts.topK);
       return { masks, timing };
     },
     async attention(text, opts) {
