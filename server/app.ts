@@ -19,6 +19,8 @@ import generate from './routes/generate.ts';
 import health from './routes/health.ts';
 import modelRoutes from './routes/models.ts';
 import openai from './routes/openai.ts';
+import tei from './routes/tei.ts';
+import tokenClassification from './routes/token-classification.ts';
 import v2 from './routes/v2.ts';
 
 export interface AppOptions {
@@ -67,6 +69,8 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(classify);
   await app.register(generate);
   await app.register(embed);
+  await app.register(tokenClassification);
+  await app.register(tei);
   await app.register(openai);
   await app.register(v2);
   await app.register(playground);

@@ -1,10 +1,11 @@
-// Text-embedding routes: embed, fill-mask, attention, tokenize.
+// Text-embedding routes: embed, fill-mask (also for single-graph fill-mask models), attention, tokenize.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ModelParams, errorResponses } from '../schemas/common.ts';
 import { AttentionResponse, EmbedBody, EmbedResponse, FillMaskBody, FillMaskResponse, TextBody, TokenizeResponse } from '../schemas/tasks.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
 
 const TASK = ['text-embedding'] as const;
+const FILL_MASK = ['text-embedding', 'fill-mask'] as const;
 
 const embed: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -17,7 +18,7 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
       const inputs = typeof b.inputs === 'string' ? [b.inputs] : b.inputs;
       const r = await pipeline.embed(inputs, {
         pooling: b.pooling,
-        normalize: b.normalize ?? true,
+        normalize: b.normalize,
         truncate: b.truncate ?? true,
         timeoutMs: b.timeout_ms,
         signal: clientSignal(request, reply),
@@ -29,10 +30,10 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/models/:model/fill-mask',
-    { schema: { tags: ['text-embedding'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } } },
+    { schema: { tags: ['text-embedding', 'fill-mask'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } } },
     async (request, reply) => {
       const { model } = request.params;
-      const { pipeline } = app.pipelineFor(model, 'fill-mask', TASK);
+      const { pipeline } = app.pipelineFor(model, 'fill-mask', FILL_MASK);
       const r = await pipeline.fillMask(request.body.text, { topK: request.body.top_k ?? 5, timeoutMs: request.body.timeout_ms, signal: clientSignal(request, reply) });
       timingHeaders(reply, [r.timing]);
       return { model, masks: r.masks };

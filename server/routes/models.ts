@@ -1,4 +1,5 @@
-// GET /v1/models and /v1/models/:model: every model with its state, error, task, I/O and batching.
+// GET /v1/models and /v1/models/:model: every model with its state, error, task, routes, I/O and batching, its
+// effective manifest with the file each value came from, and the warnings of a Hugging Face folder.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Errors } from '../errors.ts';
 import type { ModelEntry } from '../models/entry.ts';
@@ -21,8 +22,9 @@ export function describeModel(m: ModelEntry) {
     ...(m.state === 'ready' && m.reloadError ? { reload_error: m.reloadError } : {}),
     ...(manifest?.description ? { description: manifest.description } : {}),
     ...(m.source ? { version: m.source.version, versions: m.source.versions } : {}),
-    routes: (rt?.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`),
+    routes: rt ? [...(rt.pipeline?.routes ?? []).map((r) => `/v1/models/${m.name}/${r}`), `/v2/models/${m.name}/infer`] : [],
     ...(manifest?.labels ? { labels: manifest.labels } : {}),
+    ...(m.source ? { manifest: m.source.manifest, sources: m.source.sources, warnings: m.source.warnings } : {}),
     inputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.inputs)])),
     outputs: Object.fromEntries(graphs.map(([g, info]) => [g, tensors(info.outputs)])),
     ...(rt ? { batching: rt.batching, instances: rt.instances, intra_op_threads: rt.intraOpThreads } : {}),

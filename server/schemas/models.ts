@@ -16,8 +16,11 @@ export const ModelInfo = Type.Object({
   description: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
   versions: Type.Optional(Type.Array(Type.String())),
-  routes: Type.Array(Type.String()),
+  routes: Type.Array(Type.String(), { description: "The model's task routes (POST), then its KServe V2 infer route" }),
   labels: Type.Optional(Type.Array(Type.String())),
+  manifest: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The effective manifest: manifest.json over the fields derived from a Hugging Face folder' })),
+  sources: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Manifest field → where its value came from: 'manifest.json', 'default' or a Hugging Face file and field" })),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'What a Hugging Face folder lacks, e.g. why it is served through KServe V2 only' })),
   inputs: Type.Record(Type.String(), Type.Array(TensorInfo)),
   outputs: Type.Record(Type.String(), Type.Array(TensorInfo)),
   batching: Type.Optional(

@@ -85,8 +85,8 @@ export type InterpolateBody = Static<typeof InterpolateBody>;
 export const EmbedBody = Type.Object(
   {
     inputs: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 256 })]),
-    pooling: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('cls')])),
-    normalize: Type.Optional(Type.Boolean({ default: true })),
+    pooling: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('cls'), Type.Literal('max')], { description: "Default: the model's (manifest pooling)" })),
+    normalize: Type.Optional(Type.Boolean({ description: "Default: the model's (manifest normalize, else true)" })),
     truncate: Type.Optional(Type.Boolean({ default: true })),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
   },

@@ -29,7 +29,8 @@ describe('health and listing', () => {
     const res = await app.inject('/v1/models');
     const byName = Object.fromEntries(res.json().models.map((m: { name: string }) => [m.name, m]));
     expect(byName['fashion-cnn']).toMatchObject({ task: 'image-classification', state: 'ready', labels: LABELS });
-    expect(byName['fortune-rnn'].routes).toEqual(['/v1/models/fortune-rnn/generate']);
+    expect(byName['fortune-rnn'].routes).toEqual(['/v1/models/fortune-rnn/generate', '/v2/models/fortune-rnn/infer']);
+    expect(byName['fortune-rnn']).toMatchObject({ sources: { task: 'manifest.json' }, warnings: [], manifest: { task: 'text-generation' } });
     expect(byName['bert-mini'].batching.max_batch_tokens).toBeGreaterThan(0);
     const one = await app.inject('/v1/models/fashion-dcgan');
     expect(one.json()).toMatchObject({ name: 'fashion-dcgan', task: 'image-generation' });
