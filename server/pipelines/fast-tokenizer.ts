@@ -57,7 +57,7 @@ export function loadFastTokenizer(file: string, maxLength: number): FastTokenize
     if (!t) {
       t = Tokenizer.fromFile(file);
       t.disablePadding();
-      t.setTruncation(maxLength, { strategy: 'LongestFirst' as TruncationStrategy, direction: side });
+      t.setTruncation(maxLength, { strategy: 'LongestFirst' as TruncationStrategy, direction: side.toLowerCase() });
       truncating.set(side, t);
     }
     return t;
