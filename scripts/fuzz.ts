@@ -8,9 +8,8 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { MODELS_DIR } from './lib/paths.ts';
 import { caseJson, type FuzzCase } from './fuzz/case.ts';
-import { FUZZ_ENV, HEAP_GROWTH_LIMIT_MB, RSS_GROWTH_LIMIT_MB, Tally, assertLive, discover, memoryMb, routeGroups, routeProperty, runsPerGroup } from './fuzz/properties.ts';
+import { FUZZ_ENV, HEAP_GROWTH_LIMIT_MB, RSS_GROWTH_LIMIT_MB, Tally, assertLive, discover, fuzzRepository, memoryMb, routeGroups, routeProperty, runsPerGroup } from './fuzz/properties.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +24,9 @@ const runs = Number(args.runs);
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) throw new Error('--runs and --seed take integers');
 
-const config = loadConfig([], { ORTSERVE_MODELS: MODELS_DIR, ...FUZZ_ENV });
+const repo = fuzzRepository();
+process.once('exit', repo.remove);
+const config = loadConfig([], { ORTSERVE_MODELS: repo.dir, ...FUZZ_ENV });
 const app = await buildApp({ config, logger: args.log ? { level: 'error' } : false });
 await app.ready();
 await app.models.whenLoaded();

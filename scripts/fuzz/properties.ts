@@ -1,12 +1,16 @@
 // The fuzz properties shared by tests/fuzz/routes.fuzz.test.ts and scripts/fuzz.ts: discover the
 // app's models, one property per route group (every response keeps the invariant of check.ts),
 // liveness after each group, per-route counts and memory readings.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { send, type FuzzCase } from './case.ts';
 import { checkResponse } from './check.ts';
+import { FIXTURES_DIR, MODELS_DIR } from '../lib/paths.ts';
 import { loadImageSeeds } from './images.ts';
 import { routeGroups, type Discovered, type RouteGroup } from './routes.ts';
 import type { V2ModelMeta } from './tensors.ts';
@@ -14,16 +18,28 @@ import type { V2ModelMeta } from './tensors.ts';
 /** Settings the fuzzed app runs with: a 1 MiB body limit, so oversize bodies are cheap to send. */
 export const FUZZ_ENV: Readonly<Record<string, string>> = Object.freeze({ ORTSERVE_BODY_LIMIT: String(1024 * 1024) });
 
+/**
+ * The fuzzed repository, a temp copy: the bundled models plus two Hugging Face text heads (token-ner, and the
+ * one-label regression fixture as a cross-encoder) so token-classification and rerank run for real. `remove` it after.
+ */
+export function fuzzRepository(): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ortserve-fuzz-'));
+  for (const m of fs.readdirSync(MODELS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory())) fs.cpSync(path.join(MODELS_DIR, m.name), path.join(dir, m.name), { recursive: true });
+  for (const m of ['token-ner', 'regression']) fs.cpSync(path.join(FIXTURES_DIR, 'hf', m), path.join(dir, m), { recursive: true });
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** Reads the models and their V2 metadata from the app (the generators are built from them). */
 export async function discover(app: FastifyInstance): Promise<Discovered> {
-  const list = (await app.inject('/v1/models')).json<{ models: { name: string }[] }>();
+  const list = (await app.inject('/v1/models')).json<{ models: { name: string; routes: string[] }[] }>();
   const models = list.models.map((m) => m.name);
+  const routes = Object.fromEntries(list.models.map((m) => [m.name, m.routes.filter((r) => r.startsWith('/v1/')).map((r) => r.split('/').pop()!)]));
   const v2: V2ModelMeta[] = [];
   for (const name of models) {
     const res = await app.inject(`/v2/models/${name}`);
     if (res.statusCode === 200) v2.push(res.json<V2ModelMeta>());
   }
-  return { models, v2, images: await loadImageSeeds(), maxImages: app.config.maxImages };
+  return { models, routes, v2, images: await loadImageSeeds(), maxImages: app.config.maxImages };
 }
 
 export { routeGroups, type RouteGroup };

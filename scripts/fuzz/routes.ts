@@ -8,10 +8,13 @@ import { jsonBodies } from './json.ts';
 import { formParts, rawForms } from './multipart.ts';
 import { hostileString } from './strings.ts';
 import * as bodies from './task-bodies.ts';
+import * as text from './text-bodies.ts';
 import { v2Bodies, type V2ModelMeta } from './tensors.ts';
 
 export interface Discovered {
   models: string[];
+  /** Model name → its task routes (the last segment: classify, embed, …). */
+  routes: Record<string, string[]>;
   v2: V2ModelMeta[];
   images: ImageSeeds;
   maxImages: number;
@@ -114,6 +117,9 @@ const finish = (cases: fc.Arbitrary<FuzzCase>): fc.Arbitrary<FuzzCase> =>
     .map(([c, extra]) => (extra ? fuzzCase({ ...c, headers: { ...c.headers, ...extra } }) : c))
     .filter((c) => !asksShortDeadline(c));
 
+/** The first model serving `route` on JSON bodies, else `fallback` (a model without the route: it answers 404). */
+const modelWith = (d: Discovered, route: string, fallback: string) => d.models.find((m) => d.routes[m]?.includes(route) && (route !== 'classify' || d.routes[m]?.includes('predict'))) ?? fallback;
+
 /** Every route group with its weight (its share of a run's cases). */
 export function routeGroups(d: Discovered): RouteGroup[] {
   const bert = fc.oneof(
@@ -127,6 +133,12 @@ export function routeGroups(d: Discovered): RouteGroup[] {
     taskRoute(d, 'interpolate', 'fashion-dcgan', keys(bodies.interpolate, ['from_seed', 'to_seed', 'steps', 'label', 'timeout_ms']), fc.constantFrom('image/png', 'application/json')),
   );
   const textGen = taskRoute(d, 'generate', 'fortune-rnn', keys(bodies.textGenerate, ['prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'stream', 'timeout_ms']), fc.constantFrom('text/event-stream', 'application/json'));
+  const heads = fc.oneof(
+    taskRoute(d, 'classify', modelWith(d, 'classify', 'bert-mini'), keys(text.textClassify, ['inputs', 'top_k', 'truncate', 'timeout_ms'])),
+    taskRoute(d, 'token-classification', modelWith(d, 'token-classification', 'bert-mini'), keys(text.tokenClassification, ['inputs', 'aggregation_strategy', 'ignore_labels', 'truncate', 'timeout_ms'])),
+    taskRoute(d, 'predict', modelWith(d, 'predict', 'bert-mini'), keys(text.predict, ['inputs', 'truncate', 'truncation_direction', 'raw_scores'])),
+    taskRoute(d, 'rerank', modelWith(d, 'rerank', 'bert-mini'), keys(text.rerank, ['query', 'texts', 'truncate', 'truncation_direction', 'raw_scores', 'return_text'])),
+  );
   const openai = fc
     .record({ method: mostlyPost, type: JSON_TYPE, body: keys(bodies.openaiEmbeddings(d.models), ['input', 'model', 'encoding_format', 'dimensions', 'user']) })
     .map(({ method, type, body }) => fuzzCase({ route: 'POST /v1/embeddings', method, url: '/v1/embeddings', headers: { 'content-type': type }, body }));
@@ -135,6 +147,7 @@ export function routeGroups(d: Discovered): RouteGroup[] {
     { name: 'generate (text)', weight: 35, cases: finish(textGen) },
     { name: 'generate/interpolate (images)', weight: 35, cases: finish(gan) },
     { name: 'embed/fill-mask/attention/tokenize', weight: 50, cases: finish(bert) },
+    { name: 'text classify/token-classification/predict/rerank', weight: 40, cases: finish(heads) },
     { name: 'openai embeddings', weight: 30, cases: finish(openai) },
     { name: 'kserve v2', weight: 50, cases: finish(v2(d)) },
     { name: 'listings, health, docs, other paths', weight: 40, cases: finish(misc(d)) },

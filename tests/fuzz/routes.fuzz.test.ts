@@ -4,24 +4,27 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUZZ_ENV, HEAP_GROWTH_LIMIT_MB, RSS_GROWTH_LIMIT_MB, Tally, assertLive, discover, memoryMb, routeGroups, routeProperty, runsPerGroup, type RouteGroup } from '../../scripts/fuzz/properties.ts';
+import { FUZZ_ENV, HEAP_GROWTH_LIMIT_MB, RSS_GROWTH_LIMIT_MB, Tally, assertLive, discover, fuzzRepository, memoryMb, routeGroups, routeProperty, runsPerGroup, type RouteGroup } from '../../scripts/fuzz/properties.ts';
 import { testApp } from '../helpers/app.ts';
 
 const SEED = 20_240_611;
 const RUNS = 600;
 
 let app: FastifyInstance;
+let repo: ReturnType<typeof fuzzRepository>;
 let groups: RouteGroup[];
 let start: { rss: number; heap: number };
 const tally = new Tally();
 
 beforeAll(async () => {
-  app = await testApp({ ...FUZZ_ENV });
+  repo = fuzzRepository();
+  app = await testApp({ ...FUZZ_ENV, ORTSERVE_MODELS: repo.dir });
   groups = routeGroups(await discover(app));
   start = memoryMb();
 });
 afterAll(async () => {
   await app?.close();
+  repo?.remove();
 });
 
 describe('fuzzing every route (fixed seed)', { timeout: 90_000 }, () => {
