@@ -1,13 +1,15 @@
 // `npm run bench [-- --quick]`: drives ortserve and its baselines with autocannon, one after the
 // other on loopback, and writes bench/results/<stamp>.{md,json} (+ latest.*). Every claim in the
-// report is a ratio against a baseline measured in the same run.
+// report is a ratio against a baseline measured in the same run: raw onnxruntime ceilings on the
+// same inputs (no HTTP, the server's own thread settings), the naive server, transformers.js.
 import fs from 'node:fs';
 import path from 'node:path';
-import { hammer, probeLiveness, textStreams, type LoadResult } from './bench/load.ts';
+import { hammer, probeLiveness, textStreams, type LoadOptions, type LoadResult } from './bench/load.ts';
 import { machine } from './bench/machine.ts';
-import { runJson, startNaive, startOrtserve, type Child } from './bench/processes.ts';
+import { runJson, startNaive, startOrtserve, startTransformersJs, type Child } from './bench/processes.ts';
 import { renderReport, type Report } from './bench/report.ts';
 import { routeLoad } from './bench/requests.ts';
+import { watchServer } from './bench/server-stats.ts';
 
 const quick = process.argv.includes('--quick');
 const S = quick ? 2 : 10; // seconds per measured load
@@ -16,53 +18,81 @@ const root = path.resolve(import.meta.dirname, '..');
 const outDir = process.env.BENCH_OUT ?? path.join(root, 'bench/results');
 const ORTSERVE_ENV = JSON.parse(process.env.BENCH_ORTSERVE_ENV ?? '{}') as Record<string, string>;
 
-/** Warms up, then measures a load while probing liveness. */
-async function measure(url: string, load: (seconds: number) => Promise<LoadResult>) {
+type Load = (seconds: number) => Promise<LoadResult>;
+
+/** Warms up, then measures a load while probing liveness and (for ortserve) watching the server. */
+async function measure(url: string, load: Load, model?: string, ortserve = false) {
   await load(WARM);
   const probe = probeLiveness(url);
+  const server = ortserve ? await watchServer(url, model) : undefined;
   const result = await load(S);
-  return { ...result, live: await probe.stop() };
+  return { ...result, live: await probe.stop(), ...(server ? { server: await server.stop() } : {}) };
+}
+
+async function streams(url: string, n: number) {
+  const server = await watchServer(url, 'fortune-rnn');
+  const probe = probeLiveness(url);
+  const result = await textStreams(url, 'fortune-rnn', n, 64, S);
+  return { ...result, live: await probe.stop(), server: await server.stop() };
+}
+
+interface ModelConfig {
+  name: string;
+  batching: object;
+  instances: number;
+  intra_op_threads: number;
 }
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const [upload, sentence, image] = await Promise.all([routeLoad('classify'), routeLoad('embed'), routeLoad('generate-image')]);
-  const classify = (url: string, p = upload.path, connections = 64) => (s: number) => hammer({ ...upload, url, path: p, connections, seconds: s });
-  const embed = (url: string, connections = 64) => (s: number) => hammer({ ...sentence, url, connections, seconds: s });
-  const gan = (url: string, connections = 32) => (s: number) => hammer({ ...image, url, connections, seconds: s });
-
-  console.log('raw onnxruntime ceilings (no HTTP)...');
-  const ceilingSeconds = String(quick ? 1 : 5);
-  const raw = {
-    bert_b32: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['bert-mini', '32', ceilingSeconds, '2']),
-    cnn_b64: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-cnn', '64', ceilingSeconds, '2']),
-    gan_b32: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-dcgan', '32', ceilingSeconds, '2']),
-  };
+  const on = (url: string, base: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>, connections: number): Load => (s) => hammer({ ...base, url, connections, seconds: s });
 
   let child: Child = await startOrtserve(18500, ORTSERVE_ENV);
   console.log('ortserve...');
+  const u = child.url;
   const ort = {
-    classify: await measure(child.url, classify(child.url)),
-    embed: await measure(child.url, embed(child.url)),
-    generate_image: await measure(child.url, gan(child.url)),
-    rnn_1: await textStreams(child.url, 'fortune-rnn', 1, 64, S),
-    rnn_32: await textStreams(child.url, 'fortune-rnn', 32, 64, S),
+    classify: await measure(u, on(u, upload, 64), 'fashion-cnn', true),
+    embed: await measure(u, on(u, sentence, 64), 'bert-mini', true),
+    generate_image: await measure(u, on(u, image, 32), 'fashion-dcgan', true),
+    rnn_1: await streams(u, 1),
+    rnn_32: await streams(u, 32),
+    rnn_64: await streams(u, 64),
     mixed: await (async () => {
-      const probe = probeLiveness(child.url);
-      const [c, e, g, t] = await Promise.all([classify(child.url, undefined, 16)(S), embed(child.url, 16)(S), gan(child.url, 16)(S), textStreams(child.url, 'fortune-rnn', 8, 64, S)]);
+      const probe = probeLiveness(u);
+      const [c, e, g, t] = await Promise.all([on(u, upload, 16)(S), on(u, sentence, 16)(S), on(u, image, 16)(S), textStreams(u, 'fortune-rnn', 8, 64, S)]);
       return { classify: c, embed: e, generate_image: g, rnn_8: t, live: await probe.stop() };
     })(),
   };
-  const models = await (await fetch(`${child.url}/v1/models`)).json();
+  const models = ((await (await fetch(`${u}/v1/models`)).json()) as { models: ModelConfig[] }).models;
   await child.stop();
+
+  // The raw ceilings use the thread settings the server just ran with.
+  const config = (name: string) => models.find((m) => m.name === name)!;
+  const bert = config('bert-mini');
+  const rnn = config('fortune-rnn');
+  console.log('raw onnxruntime ceilings (no HTTP)...');
+  const seconds = String(quick ? 1 : 4);
+  const raw = {
+    embed_mixed: await runJson<{ items_per_s: number; best_batch: number; tried: Record<string, number> }>('scripts/bench/raw-embed.ts', [String(bert.instances), String(bert.intra_op_threads), seconds, quick ? '16' : '8,16,32,64']),
+    step_b1: await runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', ['1', seconds, String(rnn.intra_op_threads)]),
+    step_b32: await runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', ['32', seconds, String(rnn.intra_op_threads)]),
+    cnn_b64: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-cnn', '64', seconds, '2']),
+    gan_b32: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-dcgan', '32', seconds, '2']),
+  };
 
   child = await startNaive(18501);
   console.log('naive baseline and HTTP ceiling...');
   const naive = {
-    classify: await measure(child.url, classify(child.url)),
-    embed: await measure(child.url, embed(child.url)),
-    http_ceiling: await measure(child.url, classify(child.url, '/ceiling/classify')),
+    classify: await measure(child.url, on(child.url, upload, 64)),
+    embed: await measure(child.url, on(child.url, sentence, 64)),
+    http_ceiling: await measure(child.url, on(child.url, { ...upload, path: '/ceiling/classify' }, 64)),
   };
+  await child.stop();
+
+  child = await startTransformersJs(18502);
+  console.log('transformers.js...');
+  const transformersJs = { embed: await measure(child.url, on(child.url, sentence, 64)) };
   await child.stop();
 
   const report: Report = {
@@ -70,13 +100,11 @@ async function main() {
     quick,
     seconds: S,
     machine: machine(),
-    config: {
-      ortserve_env: ORTSERVE_ENV,
-      models: models.models.map((m: { name: string; batching: object; instances: number; intra_op_threads: number }) => ({ name: m.name, batching: m.batching, instances: m.instances, intra_op_threads: m.intra_op_threads })),
-    },
+    config: { ortserve_env: ORTSERVE_ENV, models: models.map(({ name, batching, instances, intra_op_threads }) => ({ name, batching, instances, intra_op_threads })) },
     raw,
     ortserve: ort,
     naive,
+    transformers_js: transformersJs,
   };
   const stamp = report.date.replace(/[:.]/g, '-');
   const md = renderReport(report);

@@ -21,6 +21,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** One body, or several used in turn. */
   bodies: (string | Buffer)[];
+  /** Headers of each body (a multipart body's boundary), merged over `headers`. */
+  bodyHeaders?: Record<string, string>[];
   /** Requests per second over all connections (autocannon's overallRate); default: each connection sends again as soon as it is answered. */
   rate?: number;
   /** Seconds autocannon waits for an answer before counting a timeout and reconnecting (default 10). */
@@ -76,7 +78,10 @@ export function cannon(o: LoadOptions): Promise<autocannon.Result> {
         ...(o.timeoutSeconds ? { timeout: o.timeoutSeconds } : {}),
         requests: [
           {
-            setupRequest: (req) => ({ ...req, body: o.bodies[next++ % o.bodies.length] as string }),
+            setupRequest: (req) => {
+              const i = next++ % o.bodies.length;
+              return { ...req, body: o.bodies[i] as string, headers: { ...req.headers, ...o.bodyHeaders?.[i] } };
+            },
             ...(o.onAnswer ? { onResponse } : {}),
           },
         ],

@@ -55,6 +55,7 @@ export function killWithParent(proc: ChildProcess): void {
 
 export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready');
 export const startNaive = (port: number, env: Record<string, string> = {}) => start('scripts/bench/naive-server.ts', port, env, '/health/live');
+export const startTransformersJs = (port: number) => start('scripts/bench/transformers-server.ts', port, {}, '/health/live');
 
 /** Runs a script to completion and returns its last stdout line parsed as JSON. */
 export function runJson<T>(script: string, args: string[]): Promise<T> {

@@ -9,7 +9,13 @@ export interface RouteLoad {
   path: string;
   headers: Record<string, string>;
   bodies: (string | Buffer)[];
+  /** Per-body headers (each multipart body has its own boundary). */
+  bodyHeaders?: Record<string, string>[];
 }
+
+/** Fashion-MNIST test images 0–49, as a client would upload them. */
+const UPLOADS = 50;
+const pngs = () => Promise.all(Array.from({ length: UPLOADS }, (_, i) => fashionPng(i)));
 
 const json = { 'content-type': 'application/json' };
 const PROMPTS = ['The ', 'Q: ', 'You will ', 'A man ', 'Never '];
@@ -17,14 +23,14 @@ const PROMPTS = ['The ', 'Q: ', 'You will ', 'A man ', 'Never '];
 export const TEXT_TOKENS = 16;
 
 export const ROUTE_LOADS = {
-  /** fashion-cnn: one PNG as multipart/form-data. */
+  /** fashion-cnn: one PNG per request as multipart/form-data, 50 different test images in turn. */
   classify: async (): Promise<RouteLoad> => {
-    const form = await multipart([{ field: 'image', name: 'item.png', type: 'image/png', data: await fashionPng(0) }]);
-    return { model: 'fashion-cnn', path: '/v1/models/fashion-cnn/classify', headers: form.headers, bodies: [form.payload] };
+    const forms = await Promise.all((await pngs()).map((data, i) => multipart([{ field: 'image', name: `item-${i}.png`, type: 'image/png', data }])));
+    return { model: 'fashion-cnn', path: '/v1/models/fashion-cnn/classify', headers: {}, bodies: forms.map((f) => f.payload), bodyHeaders: forms.map((f) => f.headers) };
   },
-  /** fashion-cnn: the PNG file as the raw body. */
-  'classify-png': async (): Promise<RouteLoad> => ({ model: 'fashion-cnn', path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: [await fashionPng(0)] }),
-  /** bert-mini: one sentence of the fixed list per request. */
+  /** fashion-cnn: the PNG file as the raw body, 50 different test images in turn. */
+  'classify-png': async (): Promise<RouteLoad> => ({ model: 'fashion-cnn', path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: await pngs() }),
+  /** bert-mini: one sentence of the 50-sentence list per request, in turn. */
   embed: async (): Promise<RouteLoad> => ({ model: 'bert-mini', path: '/v1/models/bert-mini/embed', headers: json, bodies: SENTENCES.map((s) => JSON.stringify({ inputs: s })) }),
   /** fashion-dcgan: one image per request, seeds 0..49. */
   'generate-image': async (): Promise<RouteLoad> => ({

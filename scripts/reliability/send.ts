@@ -6,10 +6,11 @@ import type { RouteLoad } from '../bench/requests.ts';
 export type Sent = Answer | { status: null; ms: number; failure: 'timeout' | 'connection' };
 
 export async function post(url: string, load: RouteLoad, i: number, timeoutMs: number): Promise<Sent> {
-  const body = load.bodies[i % load.bodies.length]!;
+  const k = i % load.bodies.length;
+  const body = load.bodies[k]!;
   const t0 = performance.now();
   try {
-    const res = await fetch(url + load.path, { method: 'POST', headers: load.headers, body: typeof body === 'string' ? body : new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url + load.path, { method: 'POST', headers: { ...load.headers, ...load.bodyHeaders?.[k] }, body: typeof body === 'string' ? body : new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     return { status: res.status, ms: performance.now() - t0, retryAfter: res.headers.has('retry-after'), code: res.status >= 400 ? errorCode(text) : undefined };
   } catch (err) {

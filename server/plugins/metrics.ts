@@ -3,6 +3,7 @@
 // operation of a model, V2 included), active sequences, worker restarts and Node's default
 // metrics (event-loop lag, heap). Every name starts with `ortserve_`.
 import fp from 'fastify-plugin';
+import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { SchedulerHooks } from '../runtime/policy.ts';
 
@@ -32,15 +33,19 @@ export function createMetrics(): Metrics {
   const inference = new client.Histogram({ name: `${PREFIX}inference_duration_seconds`, help: 'session.run time per batch (in the worker)', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
   const batch = new client.Histogram({ name: `${PREFIX}batch_size`, help: 'Items per batched run', labelNames: ['model', 'operation'], buckets: BATCH_SIZES, registers: [registry] });
   const padding = new client.Histogram({ name: `${PREFIX}batch_padding_ratio`, help: 'Padded tokens (items × longest) per real token of a text batch', labelNames: ['model', 'operation'], buckets: PADDING_RATIOS, registers: [registry] });
+  const tokens = new client.Counter({ name: `${PREFIX}batch_tokens_total`, help: 'Tokens run in text batches: kind="padded" is items × longest, kind="real" the inputs\' own tokens', labelNames: ['model', 'operation', 'kind'], registers: [registry] });
   const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
   return {
     registry,
     hooks: (model) => ({
       onQueueWait: (operation, ms) => queue.observe({ model, operation }, ms / 1000),
-      onBatch: (operation, size, ms, tokens) => {
+      onBatch: (operation, size, ms, batchTokens) => {
         batch.observe({ model, operation }, size);
         inference.observe({ model, operation }, ms / 1000);
-        if (tokens && tokens.real > 0) padding.observe({ model, operation }, tokens.padded / tokens.real);
+        if (!batchTokens || batchTokens.real === 0) return;
+        padding.observe({ model, operation }, batchTokens.padded / batchTokens.real);
+        tokens.inc({ model, operation, kind: 'padded' }, batchTokens.padded);
+        tokens.inc({ model, operation, kind: 'real' }, batchTokens.real);
       },
       onDrop: (operation, reason) => dropped.inc({ model, operation, reason }),
     }),
@@ -75,6 +80,20 @@ export default fp(
         for (const m of app.models.list()) if (m.state === 'ready' && m.runtime.pipeline?.task === 'text-generation') this.set({ model: m.name }, m.runtime.scheduler.activeSequences);
       },
     });
+    // The main thread's event-loop utilisation (perf_hooks), as two running totals: busy / (busy + idle)
+    // over any window is how much of it the event loop spent working.
+    for (const kind of ['busy', 'idle'] as const) {
+      new client.Counter({
+        name: `${PREFIX}event_loop_${kind}_seconds_total`,
+        help: `Seconds the main thread's event loop was ${kind === 'busy' ? 'running callbacks' : 'waiting for events'} since start (performance.eventLoopUtilization)`,
+        registers: [registry],
+        collect() {
+          const elu = performance.eventLoopUtilization();
+          this.reset();
+          this.inc((kind === 'busy' ? elu.active : elu.idle) / 1000);
+        },
+      });
+    }
     new client.Gauge({
       name: `${PREFIX}requests_in_progress`,
       help: 'Model requests being handled now (counted against --max-concurrent-requests)',
