@@ -1,6 +1,7 @@
 // Load generators for the benchmark and the reliability scripts: autocannon runs (loopback only,
 // bounded in time; optionally rate-limited, with every answer reported), a liveness prober, and a
 // streaming client for token throughput and time-to-first-token.
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -111,24 +112,18 @@ export interface Probe {
   stop(): Promise<{ p50: number; p99: number; max: number; n: number }>;
 }
 
-/** Probes GET /health/live every `intervalMs` until stopped. */
+/** Probes GET /health/live every `intervalMs` until stopped, from its own process (probe-process.ts). */
 export function probeLiveness(url: string, intervalMs = 20): Probe {
   assertLoopback(url);
-  const times: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      await fetch(`${url}/health/live`).then((r) => r.arrayBuffer()).catch(() => undefined);
-      times.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  })();
+  const child = spawn(process.execPath, [new URL('./probe-process.ts', import.meta.url).pathname, url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     async stop() {
-      running = false;
-      await loop;
-      return { p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), n: times.length };
+      child.stdin!.end();
+      await exited;
+      return JSON.parse(out.trim()) as { p50: number; p99: number; max: number; n: number };
     },
   };
 }
@@ -162,15 +157,16 @@ export async function textStreams(url: string, model: string, streams: number, t
           continue;
         }
         let first = true;
-        let text = '';
+        // Only the end matters (the final event counts the tokens): keep the last two chunks.
+        let tail: Uint8Array[] = [];
         for await (const chunk of res.body) {
           if (first) {
             ttft.push(performance.now() - t0);
             first = false;
           }
-          text += new TextDecoder().decode(chunk as Uint8Array);
+          tail = [tail.at(-1) ?? new Uint8Array(), chunk as Uint8Array];
         }
-        const final = /"tokens":(\d+)/.exec(text);
+        const final = /"tokens":(\d+)/.exec(Buffer.concat(tail).toString());
         if (final) total += Number(final[1]);
         else errors++;
         if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
