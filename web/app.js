@@ -6,9 +6,10 @@ import * as classify from './panels/classify.js';
 import * as embedding from './panels/embedding.js';
 import * as imageGeneration from './panels/image-generation.js';
 import * as server from './panels/server.js';
+import * as textClassification from './panels/text-classification.js';
 import * as textGeneration from './panels/text-generation.js';
 
-const PANELS = [classify, textGeneration, imageGeneration, embedding];
+const PANELS = [classify, textClassification, textGeneration, imageGeneration, embedding];
 
 const main = document.querySelector('main');
 const nav = document.querySelector('nav ul');
