@@ -7,7 +7,7 @@ import { busy, field, h, statusLine } from '../lib/dom.js';
 export const task = 'text-classification';
 export const id = 'text-classify';
 export const title = 'Text classification';
-export const nav = 'Text';
+export const nav = 'Classify text';
 export const intro = 'Type a sentence: the model scores every label (softmax, a sigmoid per label for multi-label models, the raw value for regression).';
 
 const EXAMPLES = ['a small furry animal that purrs', 'a sweet yellow fruit that grows in bunches', 'a person who flies an aircraft', 'a tool for cutting wood'];
