@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-type Kind = 'string' | 'int';
-type ValueOf<K extends Kind> = K extends 'int' ? number : string;
+type Kind = 'string' | 'int' | 'number';
+type ValueOf<K extends Kind> = K extends 'string' ? string : number;
 
 interface Setting<K extends Kind, D extends ValueOf<K> | undefined> {
   flag: string;
@@ -32,6 +32,7 @@ export const SETTINGS = {
   preprocessThreads: setting({ flag: 'preprocess-threads', env: 'ORTSERVE_PREPROCESS_THREADS', kind: 'int', default: undefined, doc: 'Threads that decode and resize uploads off the event loop, shared by every model (default: half the cores, at least 1)' }),
   maxBatchSize: setting({ flag: 'max-batch-size', env: 'ORTSERVE_MAX_BATCH_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_batch_size' }),
   maxQueueDelayMs: setting({ flag: 'max-queue-delay-ms', env: 'ORTSERVE_MAX_QUEUE_DELAY_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_delay_ms' }),
+  maxPaddingRatio: setting({ flag: 'max-padding-ratio', env: 'ORTSERVE_MAX_PADDING_RATIO', kind: 'number', default: undefined, doc: "Override every model's batching.max_padding_ratio (text batches: padded tokens ≤ this × real tokens)" }),
   maxQueueSize: setting({ flag: 'max-queue-size', env: 'ORTSERVE_MAX_QUEUE_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_size' }),
   timeoutMs: setting({ flag: 'timeout-ms', env: 'ORTSERVE_TIMEOUT_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.timeout_ms' }),
   bodyLimit: setting({ flag: 'body-limit', env: 'ORTSERVE_BODY_LIMIT', kind: 'int', default: 8 * 1024 * 1024, doc: 'Largest request body in bytes (→ 413)' }),
@@ -59,6 +60,10 @@ export class ConfigError extends Error {}
 function convert(name: string, kind: Kind, raw: string): number | string {
   if (kind === 'string') return raw;
   const n = Number(raw);
+  if (kind === 'number') {
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative number, got '${raw}'`);
+    return n;
+  }
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got '${raw}'`);
   return n;
 }

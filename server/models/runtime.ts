@@ -31,6 +31,7 @@ export function effectiveBatching(source: ModelSource, config: Config): Batching
       max_batch_size: config.maxBatchSize,
       max_queue_delay_ms: config.maxQueueDelayMs,
       max_queue_size: config.maxQueueSize,
+      max_padding_ratio: config.maxPaddingRatio,
       timeout_ms: config.timeoutMs,
     }),
   };
