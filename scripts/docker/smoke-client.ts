@@ -86,6 +86,15 @@ const CHECKS: Record<string, Check> = {
     if (pngs.length !== 2 || pngs.some((p) => p.readUInt32BE(0) !== 0x89504e47)) throw new Error('expected 2 PNG images');
     return `generate → ${pngs.length} PNGs (${pngs.map((p) => p.length).join(', ')} bytes)`;
   },
+  'text-classification': async (base, m) => {
+    const r = await json<{ results: { predictions: { label: string; score: number }[] }[] }>(`${base}/v1/models/${m.name}/classify`, {
+      inputs: ['a small furry animal that purrs', ['a tool', 'for cutting wood']],
+      top_k: 2,
+    });
+    const top = r.results[0]?.predictions[0];
+    if (r.results.length !== 2 || !top || r.results.some((x) => x.predictions.length !== Math.min(2, m.labels?.length ?? 2))) throw new Error(`unexpected classify answer ${JSON.stringify(r)}`);
+    return `classify (text, pair) → top "${top.label}" ${top.score.toFixed(2)}`;
+  },
   'text-embedding': async (base, m) => {
     const r = await json<{ embeddings: number[][]; dimensions: number }>(`${base}/v1/models/${m.name}/embed`, { inputs: ['a cat sat on the mat', 'stocks fell'] });
     const ok = r.embeddings.length === 2 && r.embeddings.every((e) => e.length === r.dimensions && e.every(Number.isFinite));
