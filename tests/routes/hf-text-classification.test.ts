@@ -19,6 +19,7 @@ beforeAll(async () => {
   const copy = (file: string) => fs.readFileSync(path.join(HF, 'multi-label', file));
   repo = hfRepo(['multi-label', 'regression'], {
     'not-json': { 'config.json': '{"architectures": ["BertForSequenceClassification"', 'model.onnx': copy('onnx/model.onnx') },
+    'gpt2-like': { 'config.json': JSON.stringify({ architectures: ['GPT2LMHeadModel'] }), 'model.onnx': copy('onnx/model.onnx') },
     'wrong-labels': { 'config.json': JSON.stringify(wrongLabels), 'model.onnx': copy('onnx/model.onnx'), 'tokenizer.json': copy('tokenizer.json') },
   });
   app = await testApp({ ORTSERVE_MODELS: repo });
@@ -165,5 +166,12 @@ describe('bad inputs and folders', () => {
     expect(state['multi-label']!.state).toBe('ready');
     expect(state['regression']!.state).toBe('ready');
     await expectError(await post('wrong-labels', 'classify', { inputs: 'a' }), 503, /not ready/);
+  });
+
+  it('an architecture with no task falls back to KServe V2, with one warning naming what was missing', async () => {
+    const m = (await app.inject('/v1/models/gpt2-like')).json();
+    expect(m).toMatchObject({ state: 'ready', task: null, routes: ['/v2/models/gpt2-like/infer'] });
+    expect(m.warnings).toEqual([expect.stringMatching(/GPT2LMHeadModel.*served through KServe V2 only/)]);
+    await expectError(await post('gpt2-like', 'classify', { inputs: 'a' }), 404, /KServe V2 only/);
   });
 });
