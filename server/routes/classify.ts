@@ -3,8 +3,8 @@
 import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TextClassificationPipeline, TextInput } from '../pipelines/text-classification.ts';
 import { Errors, isAppError } from '../errors.ts';
+import type { TextClassificationPipeline, TextInput } from '../pipelines/text-classification.ts';
 import { ModelParams, errorResponses } from '../schemas/common.ts';
 import { ClassifyJsonBody, ClassifyQuery, ClassifyResponse } from '../schemas/tasks.ts';
 import { TextClassifyBody } from '../schemas/text-tasks.ts';
@@ -45,7 +45,7 @@ async function collectImages(request: FastifyRequest, maxImages: number): Promis
 }
 
 /** Hugging Face pipeline inputs: a text, or a list of texts, [text, text_pair] pairs and {text, text_pair} objects. */
-export function textInputs(inputs: TextClassifyBody['inputs']): TextInput[] {
+function textInputs(inputs: TextClassifyBody['inputs']): TextInput[] {
   if (typeof inputs === 'string') return [inputs];
   return inputs.map((input, i) => {
     if (typeof input === 'string') return input;
