@@ -60,11 +60,33 @@ describe('seeded generation', () => {
   });
 });
 
+/** SSE reader over a real socket: the text so far, and waiting for more of it. */
+function sse(res: Response) {
+  const reader = res.body!.getReader();
+  let text = '';
+  return {
+    get text() {
+      return text;
+    },
+    async until(pattern: RegExp): Promise<boolean> {
+      while (!pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) return pattern.test(text);
+        text += new TextDecoder().decode(value);
+      }
+      return true;
+    },
+  };
+}
+
+// A generation long enough (100,000 tokens, seconds even at full speed) to hold its slot for the test.
+const LONG = 100_000;
+
 describe('a cancelled sequence frees its slot and its queue place at once', () => {
   let app: FastifyInstance;
   let base: string;
   beforeAll(async () => {
-    app = await testApp({ ORTSERVE_MODELS: rnnRepository({ batching: { max_batch_size: 1, max_queue_size: 1 } }) });
+    app = await testApp({ ORTSERVE_MODELS: rnnRepository({ max_tokens: LONG, batching: { max_batch_size: 1, max_queue_size: 1 } }) });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -77,10 +99,8 @@ describe('a cancelled sequence frees its slot and its queue place at once', () =
   it('a timed-out waiting sequence and an aborted active one', async () => {
     const { scheduler } = readyModel(app, 'fortune-rnn').runtime;
     const active = new AbortController();
-    const a = post({ prompt: 'x', max_tokens: 1000, stream: true }, active.signal);
-    const first = await a;
-    const reader = first.body!.getReader();
-    await reader.read(); // A is generating: the one slot is taken
+    const a = sse(await post({ prompt: 'x', max_tokens: LONG, stream: true }, active.signal));
+    await a.until(/"index":0/); // A is generating: the one slot is taken
     const waiting = post({ prompt: 'x', max_tokens: 5, timeout_ms: 300 });
     while (scheduler.depth === 0) await sleep(2);
     expect((await post({ prompt: 'x', max_tokens: 5 })).status).toBe(429); // the one queue place is taken
@@ -90,11 +110,10 @@ describe('a cancelled sequence frees its slot and its queue place at once', () =
     while (scheduler.depth === 0) await sleep(2); // ...and taken again
     const abortedAt = performance.now();
     active.abort();
-    await reader.read().catch(() => undefined);
     const answered = await next;
     expect(answered.status).toBe(200);
     expect((await answered.json()).tokens).toBe(5);
-    // D got A's slot as soon as A's client left, not after A's 1,000 tokens.
+    // The waiting request got A's slot as soon as A's client left, not after A's 100,000 tokens.
     expect(performance.now() - abortedAt).toBeLessThan(2000);
     expect(scheduler.activeSequences).toBe(0);
     const stats = (await app.inject('/v1/models/fortune-rnn')).json().stats;
@@ -104,11 +123,13 @@ describe('a cancelled sequence frees its slot and its queue place at once', () =
 
 describe('a fault inside an engine', () => {
   let app: FastifyInstance;
+  let base: string;
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection);
-    app = await testApp({ ORTSERVE_MODELS: rnnRepository({ instances: 2 }) }, { faultInjection: true });
+    app = await testApp({ ORTSERVE_MODELS: rnnRepository({ instances: 2, max_tokens: LONG }) }, { faultInjection: true });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     process.off('unhandledRejection', onRejection);
@@ -117,21 +138,26 @@ describe('a fault inside an engine', () => {
 
   it('fails only the sequences of that engine step, with an SSE error event; the server keeps serving', async () => {
     const { pool, scheduler } = readyModel(app, 'fortune-rnn').runtime;
-    const stream = (seed: number) => app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 1000, stream: true, seed } });
-    // Two streams: the scheduler puts them on different instances (fewest active first).
-    const first = stream(1);
-    while (scheduler.activeSequences < 1) await sleep(1);
-    const second = stream(2);
-    while (scheduler.activeSequences < 2) await sleep(1);
+    const open = async (seed: number, signal: AbortSignal) =>
+      sse(await fetch(`${base}/v1/models/fortune-rnn/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', max_tokens: LONG, stream: true, seed }), signal }));
+    // Two streams on different instances (the scheduler admits to the one with fewest active):
+    // the first on instance 0, the second on instance 1.
+    const stop = new AbortController();
+    const first = await open(1, stop.signal);
+    await first.until(/"index":0/);
+    const second = await open(2, stop.signal);
+    await second.until(/"index":0/);
+    expect(scheduler.activeSequences).toBe(2);
     pool.crash(0, 'engine-step');
-    const [a, b] = await Promise.all([first, second]);
-    const failed = [a, b].filter((r) => r.body.includes('event: error'));
-    const finished = [a, b].filter((r) => r.body.includes('"finish_reason":"length"'));
-    expect(failed.length).toBe(1);
-    expect(finished.length).toBe(1);
-    const event = JSON.parse(failed[0]!.body.split('event: error\ndata: ')[1]!.trim());
+    expect(await first.until(/event: error/)).toBe(true);
+    const event = JSON.parse(first.text.split('event: error\ndata: ')[1]!.trim());
     expect(event).toMatchObject({ statusCode: 500, code: 'ORT_INFERENCE_FAILED' });
     expect(event.message).toMatch(/engine fault/);
+    // The other stream goes on: it keeps getting tokens after the fault.
+    const seen = second.text.length;
+    await second.until(new RegExp(`[\\s\\S]{${seen + 2000}}`));
+    expect(second.text).not.toContain('event: error');
+    stop.abort();
     const after = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 5 } });
     expect(after.statusCode).toBe(200);
     expect(pool.restarts).toBe(0);
