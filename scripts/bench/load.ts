@@ -2,6 +2,7 @@
 // bounded in time; optionally rate-limited, with every answer reported), a liveness prober, and a
 // streaming client for token throughput and time-to-first-token.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -134,9 +135,37 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
+/**
+ * One streamed generation over a kept-alive connection (node:http, lighter than fetch, so the
+ * load generator takes less of the CPU it shares with the server): resolves with the time to the
+ * first body chunk and the token count of the final event, or null on an error.
+ */
+function streamOnce(agent: http.Agent, url: string, body: string): Promise<{ ttft: number; tokens: number } | null> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let ttft = -1;
+      // Only the end matters (the final event counts the tokens): keep the last two chunks.
+      let tail: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        if (ttft < 0) ttft = performance.now() - t0;
+        tail = [tail.at(-1) ?? Buffer.alloc(0), chunk];
+      });
+      res.on('end', () => {
+        const final = /"tokens":(\d+)/.exec(Buffer.concat(tail).toString());
+        resolve(res.statusCode === 200 && final ? { ttft, tokens: Number(final[1]) } : null);
+      });
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+    req.end(body);
+  });
+}
+
 /** `streams` concurrent clients each generating `tokens` tokens (SSE) for `seconds`, back to back or `pauseMs` apart. */
 export async function textStreams(url: string, model: string, streams: number, tokens: number, seconds: number, pauseMs = 0) {
   assertLoopback(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: streams });
   const ttft: number[] = [];
   let total = 0;
   let errors = 0;
@@ -146,33 +175,17 @@ export async function textStreams(url: string, model: string, streams: number, t
     Array.from({ length: streams }, async (_, s) => {
       let i = 0;
       while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const res = await fetch(`${url}/v1/models/${model}/generate`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ prompt: 'The ', max_tokens: tokens, temperature: 0.8, seed: s * 1000 + i++, stream: true }),
-        });
-        if (!res.ok || !res.body) {
-          errors++;
-          continue;
-        }
-        let first = true;
-        // Only the end matters (the final event counts the tokens): keep the last two chunks.
-        let tail: Uint8Array[] = [];
-        for await (const chunk of res.body) {
-          if (first) {
-            ttft.push(performance.now() - t0);
-            first = false;
-          }
-          tail = [tail.at(-1) ?? new Uint8Array(), chunk as Uint8Array];
-        }
-        const final = /"tokens":(\d+)/.exec(Buffer.concat(tail).toString());
-        if (final) total += Number(final[1]);
-        else errors++;
-        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+        const body = JSON.stringify({ prompt: 'The ', max_tokens: tokens, temperature: 0.8, seed: s * 1000 + i++, stream: true });
+        const r = await streamOnce(agent, `${url}/v1/models/${model}/generate`, body);
+        if (r) {
+          ttft.push(r.ttft);
+          total += r.tokens;
+        } else errors++;
+        if (pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
       }
     }),
   );
+  agent.destroy();
   const elapsed = (performance.now() - start) / 1000;
   return { streams, tokens_per_s: total / elapsed, ttft_p50: percentile(ttft, 50), ttft_p99: percentile(ttft, 99), errors };
 }

@@ -130,8 +130,11 @@ export function sample(
       spec: { graph: 'model', ids: manifest.inputs.ids, logits: manifest.outputs.logits, states: manifest.state, prefillChunk: 16 },
       post(m) {
         if (m.type === 'seq-error') return reject(new Error(m.message));
-        text += tokens[m.tokens[0] ?? 0] ?? '';
-        if (m.finished.length > 0 || `\n${text}`.endsWith('\n%\n')) {
+        for (const id of m.tokens) {
+          text += tokens[id] ?? '';
+          if (`\n${text}`.endsWith('\n%\n') || text.length >= options.maxChars) break;
+        }
+        if (m.finished.length > 0 || `\n${text}`.endsWith('\n%\n') || text.length >= options.maxChars) {
           engine.abort(1);
           resolve(text);
         }

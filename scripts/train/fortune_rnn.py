@@ -118,7 +118,7 @@ def export(model, out_dir):
         "state": [{"input": "state_in", "output": "state_out", "shape": [layers, -1, hidden]}],
         "vocabulary": {"type": "chars", "tokens": TOKENS, "unknown": 0},
         "max_tokens": 1024,
-        "intra_op_threads": 2,
+        "intra_op_threads": 1,  # the sequence engine runs in the worker: 1 thread leaves a core to HTTP (README, Benchmarks)
         "batching": {"max_batch_size": 32, "max_queue_delay_ms": 2, "max_batch_tokens": 8192},
     }
     write_manifest(out_dir, manifest)

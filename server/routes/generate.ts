@@ -33,6 +33,12 @@ async function generateText(model: string, pipeline: TextGenerationPipeline, req
     return { model, text: r.text, tokens: r.tokens, finish_reason: r.finishReason, seed: r.seed };
   }
   let index = 0;
+  // One event per token; the events of one engine message leave in one write (one syscall).
+  let pending = '';
+  const flush = () => {
+    if (pending) reply.raw.write(pending);
+    pending = '';
+  };
   const open = () => {
     if (reply.sent) return;
     reply.hijack();
@@ -44,14 +50,17 @@ async function generateText(model: string, pipeline: TextGenerationPipeline, req
       timeoutMs: body.timeout_ms,
       onToken: (text) => {
         open();
-        reply.raw.write(sse({ index: index++, token: text }));
+        if (!pending) queueMicrotask(flush);
+        pending += sse({ index: index++, token: text });
       },
     });
     open();
+    flush();
     reply.raw.write(sse({ index, token: '', finish_reason: r.finishReason, text: r.text, tokens: r.tokens, seed: r.seed }));
     reply.raw.end('data: [DONE]\n\n');
   } catch (err) {
     if (!reply.sent) throw err;
+    flush();
     // The same describer as JSON errors: a stable code, and no internals in a 5xx message.
     const { statusCode, code, message } = describeError(err as Error, request, reply);
     reply.raw.end(`event: error\n${sse({ code, statusCode, message })}`);

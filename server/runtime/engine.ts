@@ -1,24 +1,28 @@
 // The sequence engine, inside a worker thread: it owns the recurrent state, the prefill, the
 // seeded RNG and the sampling of every sequence pinned to this worker, and advances them in one
-// busy loop. Each iteration runs at most one prefill chunk (so a new prompt never stalls active
-// streams for more than one run), then one decode step for every active sequence, and posts the
-// new token of each in a single message. A failure fails only the sequences of that run.
+// busy loop. Every sequence holds the tokens it still has to feed (its prompt, then each sampled
+// token). A decode step feeds one token of every sequence — a short prompt is folded into the
+// steps of the active streams, costing them next to nothing — and samples for those whose prompt
+// is done. A long prompt is prefilled in chunks, at most one chunk run between two decode steps,
+// so active streams are never stalled longer. New tokens go to the main thread in one message per
+// step (coalesced when steps come faster than FLUSH_MS). A failure fails only the sequences of that run.
 import type { Session, TensorValue } from './onnx.ts';
 import type { EngineSpec, SequenceMessage, SequenceStart } from './protocol.ts';
 import { createRng, type Rng } from './random.ts';
 import { gatherState, scatterState, zeroState } from './recurrent-state.ts';
 import { sample } from './sampling.ts';
 
+/** Steps closer together than this share one message (a thread wake-up costs tens of µs). */
+const FLUSH_MS = 1;
+
 interface Sequence {
   start: SequenceStart;
   rng: Rng;
   state: Float32Array[];
-  /** Prompt tokens before the last one, fed by prefill. */
-  prefix: number[];
-  prefilled: number;
-  /** The token the next decode step feeds. */
-  next: number;
+  /** Tokens still to feed: the rest of the prompt, or the last sampled token. */
+  feed: number[];
   remaining: number;
+  emitted: boolean;
 }
 
 export interface EngineOptions {
@@ -31,40 +35,41 @@ export interface EngineOptions {
 
 export class SequenceEngine {
   private readonly opts: EngineOptions;
-  private prefilling: Sequence[] = [];
-  private active: Sequence[] = [];
+  private seqs: Sequence[] = [];
   private running = false;
+  private out: { ids: number[]; tokens: number[]; finished: number[]; sizes: number[]; ms: number[]; urgent: boolean } = SequenceEngine.empty();
+  private lastFlush = 0;
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
   }
 
+  private static empty() {
+    return { ids: [] as number[], tokens: [] as number[], finished: [] as number[], sizes: [] as number[], ms: [] as number[], urgent: false };
+  }
+
   add(start: SequenceStart): void {
-    const prompt = start.prompt.length > 0 ? start.prompt : [0];
-    const seq: Sequence = {
-      start,
-      rng: createRng(start.seed),
-      state: this.opts.spec.states.map(zeroState),
-      prefix: prompt.slice(0, -1),
-      prefilled: 0,
-      next: prompt.at(-1)!,
-      remaining: start.maxTokens,
-    };
-    (seq.prefix.length > 0 ? this.prefilling : this.active).push(seq);
+    const feed = start.prompt.length > 0 ? [...start.prompt] : [0];
+    this.seqs.push({ start, rng: createRng(start.seed), state: this.opts.spec.states.map(zeroState), feed, remaining: start.maxTokens, emitted: false });
     if (!this.running) void this.loop();
   }
 
   abort(id: number): void {
-    this.prefilling = this.prefilling.filter((s) => s.start.id !== id);
-    this.active = this.active.filter((s) => s.start.id !== id);
+    this.seqs = this.seqs.filter((s) => s.start.id !== id);
   }
 
   private async loop(): Promise<void> {
     this.running = true;
-    while (this.prefilling.length > 0 || this.active.length > 0) {
-      await this.guarded(this.prefillGroup(), (seqs) => this.prefill(seqs));
-      await this.guarded([...this.active], (seqs) => this.decode(seqs));
+    const { prefillChunk } = this.opts.spec;
+    while (this.seqs.length > 0) {
+      // A prompt with more than prefillChunk tokens before its last one gives one chunk per
+      // iteration; the rest is fed one token per step. A sequence's schedule never depends on the
+      // others', so a seed gives the same text alone or in company.
+      await this.guarded(this.seqs.filter((s) => s.feed.length - 1 > prefillChunk), (g) => this.prefill(g, prefillChunk));
+      await this.guarded(this.seqs.filter((s) => s.feed.length - 1 <= prefillChunk), (g) => this.decode(g));
+      this.flush(false);
     }
+    this.flush(true);
     this.running = false;
   }
 
@@ -74,58 +79,57 @@ export class SequenceEngine {
     try {
       await fn(seqs);
     } catch (err) {
-      const ids = new Set(seqs.map((s) => s.start.id));
+      const ids = seqs.map((s) => s.start.id);
       for (const id of ids) this.abort(id);
-      this.opts.post({ type: 'seq-error', ids: [...ids], message: err instanceof Error ? err.message : String(err) });
+      this.flush(true);
+      this.opts.post({ type: 'seq-error', ids, message: err instanceof Error ? err.message : String(err) });
     }
   }
 
-  /** The oldest prefilling sequence and every other one whose next chunk has the same length. */
-  private prefillGroup(): Sequence[] {
-    const chunk = (s: Sequence) => Math.min(this.opts.spec.prefillChunk, s.prefix.length - s.prefilled);
-    const first = this.prefilling[0];
-    if (!first) return [];
-    const length = chunk(first);
-    return this.prefilling.filter((s) => chunk(s) === length);
-  }
-
-  private async prefill(seqs: Sequence[]): Promise<void> {
-    const length = Math.min(this.opts.spec.prefillChunk, seqs[0]!.prefix.length - seqs[0]!.prefilled);
-    const rows = seqs.map((s) => s.prefix.slice(s.prefilled, s.prefilled + length));
-    const { states } = await this.run(rows, seqs, false);
+  private async prefill(seqs: Sequence[], chunk: number): Promise<void> {
+    const { states } = await this.run(seqs.map((s) => s.feed.slice(0, chunk)), seqs, false);
     seqs.forEach((s, i) => {
       s.state = states[i]!;
-      s.prefilled += length;
+      s.feed.splice(0, chunk);
     });
-    // Sequences aborted while the run went on are no longer in `prefilling`: they stay out.
-    const done = this.prefilling.filter((s) => s.prefilled >= s.prefix.length);
-    if (done.length === 0) return;
-    this.prefilling = this.prefilling.filter((s) => !done.includes(s));
-    this.active.push(...done);
   }
 
   private async decode(seqs: Sequence[]): Promise<void> {
     const started = performance.now();
-    const { logits, states } = await this.run(seqs.map((s) => [s.next]), seqs, true);
+    const { logits, states } = await this.run(seqs.map((s) => [s.feed[0]!]), seqs, true);
     if (this.opts.takeFault?.()) throw new Error('engine fault (fault injection)');
-    const ids: number[] = [];
-    const tokens: number[] = [];
-    const finished: number[] = [];
+    const live = new Set(this.seqs);
+    const out = this.out;
     seqs.forEach((s, i) => {
-      if (!this.isLive(s)) return; // aborted while the step ran
+      if (!live.has(s)) return; // aborted while the step ran
       s.state = states[i]!;
-      s.next = sample(logits[i]!, s.start.sampling, s.rng);
+      s.feed.shift();
+      if (s.feed.length > 0) return; // still feeding its prompt
+      const token = sample(logits[i]!, s.start.sampling, s.rng);
+      s.feed.push(token);
       s.remaining--;
-      ids.push(s.start.id);
-      tokens.push(s.next);
-      if (s.remaining <= 0) finished.push(s.start.id);
+      out.ids.push(s.start.id);
+      out.tokens.push(token);
+      if (!s.emitted) out.urgent = s.emitted = true; // a first token goes out at once (time to first token)
+      if (s.remaining <= 0) out.finished.push(s.start.id);
     });
-    if (finished.length > 0) this.active = this.active.filter((s) => !finished.includes(s.start.id));
-    if (ids.length > 0) this.opts.post({ type: 'seq-step', ids, tokens, finished, ms: performance.now() - started });
+    if (out.finished.length > 0) {
+      const done = new Set(out.finished);
+      this.seqs = this.seqs.filter((s) => !done.has(s.start.id));
+    }
+    out.sizes.push(seqs.length);
+    out.ms.push(performance.now() - started);
   }
 
-  private isLive(s: Sequence): boolean {
-    return this.active.includes(s) || this.prefilling.includes(s);
+  /** Posts the tokens gathered since the last message: now if `force`, urgent or due, else later. */
+  private flush(force: boolean): void {
+    const out = this.out;
+    if (out.ids.length === 0) return;
+    const now = performance.now();
+    if (!force && !out.urgent && out.finished.length === 0 && now - this.lastFlush < FLUSH_MS) return;
+    this.opts.post({ type: 'seq-step', ids: out.ids, tokens: out.tokens, finished: out.finished, sizes: out.sizes, ms: out.ms });
+    this.out = SequenceEngine.empty();
+    this.lastFlush = now;
   }
 
   /** One session.run over equally long token rows; returns last-position logits and new states. */

@@ -51,8 +51,12 @@ export type ToWorker =
   | { type: 'crash'; mode: CrashMode };
 
 export type SequenceMessage =
-  /** One engine step: `tokens[i]` is the new token of sequence `ids[i]`; `finished` reached max tokens. */
-  | { type: 'seq-step'; ids: number[]; tokens: number[]; finished: number[]; ms: number }
+  /**
+   * One engine step, or a few when steps come faster than a millisecond: `tokens[i]` is a new
+   * token of sequence `ids[i]`, in order; `finished` reached max tokens; each step's batch size
+   * and run time are in `sizes` and `ms`.
+   */
+  | { type: 'seq-step'; ids: number[]; tokens: number[]; finished: number[]; sizes: number[]; ms: number[] }
   /** These sequences failed (and were dropped by the engine). */
   | { type: 'seq-error'; ids: number[]; message: string };
 

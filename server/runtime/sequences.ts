@@ -24,7 +24,7 @@ export interface SequenceJob {
   id: number;
   request: Request<SequenceEnd>;
   spec: SequenceRequest;
-  /** New tokens, once per engine step. A throw fails this sequence only. */
+  /** New tokens, once per engine message. A throw fails this sequence only. */
   onTokens: (tokens: number[]) => void;
   tokens: number;
   queueMs: number;
@@ -83,18 +83,21 @@ export class SequenceSlots {
       for (const id of msg.ids) this.fail(id, new RuntimeError('inference-failed', this.opts.model, msg.message));
       return;
     }
-    this.opts.onStep?.(msg.ids.length, msg.ms);
-    msg.ids.forEach((id, i) => {
+    msg.sizes.forEach((size, i) => this.opts.onStep?.(size, msg.ms[i] ?? 0));
+    // Every new token of a sequence in this message, in order, in one call.
+    const byId = new Map<number, number[]>();
+    msg.ids.forEach((id, i) => byId.set(id, [...(byId.get(id) ?? []), msg.tokens[i]!]));
+    for (const [id, tokens] of byId) {
       const a = this.active.get(id);
-      if (!a || a.instance !== instance) return; // stopped or cancelled while the step ran
-      a.job.tokens++;
+      if (!a || a.instance !== instance) continue; // stopped or cancelled while the step ran
+      a.job.tokens += tokens.length;
       try {
-        a.job.onTokens([msg.tokens[i]!]);
+        a.job.onTokens(tokens);
       } catch (err) {
         this.release(id, true);
         a.job.request.reject(err instanceof Error ? err : new Error(String(err)));
       }
-    });
+    }
     for (const id of msg.finished) {
       const a = this.active.get(id);
       if (!a) continue;

@@ -68,7 +68,7 @@ const start = (id: number, prompt: number[], maxTokens: number, temperature = 0,
 });
 
 describe('SequenceEngine (in the worker)', () => {
-  it('advances many sequences in shared steps, each with its own state, one message per step', async () => {
+  it('advances many sequences in shared steps, each with its own state', async () => {
     const h = harness();
     h.engine.add(start(1, [1], 3));
     h.engine.add(start(2, [2, 2], 3));
@@ -77,23 +77,39 @@ describe('SequenceEngine (in the worker)', () => {
     expect(h.tokens.get(1)).toEqual([2, 0, 0]);
     // 2: prefill [2] → sum 2; feeds 2 → 4 → 1; feeds 1 → 5 → 2; feeds 2 → 7 → 0
     expect(h.tokens.get(2)).toEqual([1, 2, 0]);
+    // One message carries the new tokens of both sequences (steps only coalesce, never split).
     const steps = h.messages.filter((m) => m.type === 'seq-step');
-    expect(Math.max(...steps.map((m) => m.ids.length))).toBe(2);
+    expect(steps.some((m) => m.ids.includes(1) && m.ids.includes(2))).toBe(true);
+    expect(steps.flatMap((m) => m.sizes)).toContain(2);
   });
 
   it('prefills a long prompt in chunks between decode steps, so active streams are never stalled by more than one run', async () => {
     const h = harness();
     h.engine.add(start(1, [0], 40));
     await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);
-    h.engine.add(start(2, Array.from({ length: 13 }, () => 1), 2)); // 12 prompt tokens to prefill: 3 chunks of 4
+    // 13 prompt tokens with chunks of 4: two chunk runs (12 → 8 → 4 tokens before the last one
+    // left), then the last 5 are folded into the active stream's steps, one per step.
+    h.engine.add(start(2, Array.from({ length: 13 }, () => 1), 2));
     await h.until(() => h.ended.has(2));
     const prefills = h.runs.filter(([, t]) => t > 1);
-    expect(prefills).toEqual([[1, 4], [1, 4], [1, 4]]);
-    // Between two consecutive prefill runs there is a decode step of the active stream.
+    expect(prefills).toEqual([[1, 4], [1, 4]]);
+    // Between the two chunk runs there is a decode step of the active stream (both streams share it after).
     const idx = h.runs.map(([, t], i) => (t > 1 ? i : -1)).filter((i) => i >= 0);
-    for (let k = 1; k < idx.length; k++) expect(idx[k]! - idx[k - 1]!).toBeGreaterThan(1);
+    expect(idx[1]! - idx[0]!).toBe(2);
+    expect(h.runs.slice(idx[1]! + 1, idx[1]! + 6)).toEqual(Array.from({ length: 5 }, () => [2, 1]));
     // prompt sum 13 → token (13 + 1) % 4 = 2, then sum 15 → 0
     expect(h.tokens.get(2)).toEqual([2, 0]);
+    h.engine.abort(1);
+  });
+
+  it('folds a short prompt into the active streams\' steps, with no run of its own', async () => {
+    const h = harness();
+    h.engine.add(start(1, [0], 40));
+    await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);
+    h.engine.add(start(2, [1, 1, 1], 1));
+    await h.until(() => h.ended.has(2));
+    expect(h.runs.every(([, t]) => t === 1)).toBe(true);
+    expect(h.tokens.get(2)).toEqual([0]); // sum 3 → (3 + 1) % 4
     h.engine.abort(1);
   });
 

@@ -178,8 +178,8 @@ describe('ModelScheduler: sequences', () => {
     const a = s.generate(seq, (t) => got.push(...t));
     const b = s.generate(seq, () => {});
     expect(pool.added().map((x) => x.id)).toEqual([a.id]);
-    pool.step(0, { type: 'seq-step', ids: [a.id], tokens: [7], finished: [], ms: 1 });
-    pool.step(0, { type: 'seq-step', ids: [a.id], tokens: [8], finished: [a.id], ms: 1 });
+    pool.step(0, { type: 'seq-step', ids: [a.id], tokens: [7], finished: [], sizes: [1], ms: [1] });
+    pool.step(0, { type: 'seq-step', ids: [a.id], tokens: [8], finished: [a.id], sizes: [1], ms: [1] });
     expect(await a.done).toMatchObject({ reason: 'length', tokens: 2 });
     expect(got).toEqual([7, 8]);
     expect(pool.added().map((x) => x.id)).toEqual([a.id, b.id]);
@@ -218,7 +218,7 @@ describe('ModelScheduler: sequences', () => {
     await expect(b!.done).rejects.toMatchObject({ kind: 'worker-failed' });
     const lastOnC = onOf(c!.id);
     if (lastOnC !== onOf(b!.id)) {
-      pool.step(lastOnC, { type: 'seq-step', ids: [c!.id], tokens: [1], finished: [c!.id], ms: 1 });
+      pool.step(lastOnC, { type: 'seq-step', ids: [c!.id], tokens: [1], finished: [c!.id], sizes: [1], ms: [1] });
       expect(await c!.done).toMatchObject({ reason: 'length' });
     } else await expect(c!.done).rejects.toMatchObject({ kind: 'worker-failed' });
   });
@@ -230,7 +230,7 @@ describe('ModelScheduler: sequences', () => {
       throw new Error('decoder bug');
     });
     const good = s.generate(seq, () => {});
-    pool.step(0, { type: 'seq-step', ids: [bad.id, good.id], tokens: [1, 2], finished: [good.id], ms: 1 });
+    pool.step(0, { type: 'seq-step', ids: [bad.id, good.id], tokens: [1, 2], finished: [good.id], sizes: [2], ms: [1] });
     await expect(bad.done).rejects.toThrow('decoder bug');
     expect(await good.done).toMatchObject({ reason: 'length' });
     expect(pool.posted.at(-1)?.msg).toEqual({ type: 'seq-abort', id: bad.id });
