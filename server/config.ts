@@ -29,7 +29,6 @@ export const SETTINGS = {
   logLevel: setting({ flag: 'log-level', env: 'ORTSERVE_LOG_LEVEL', kind: 'string', default: 'info', doc: 'pino log level (trace, debug, info, warn, error)' }),
   instances: setting({ flag: 'instances', env: 'ORTSERVE_INSTANCES', kind: 'int', default: undefined, doc: 'Worker threads per model (default: manifest, else 1)' }),
   intraOpThreads: setting({ flag: 'intra-op-threads', env: 'ORTSERVE_INTRA_OP_THREADS', kind: 'int', default: undefined, doc: 'onnxruntime intra-op threads per worker (default: manifest, else cores / number of models, at least 1)' }),
-  preprocessThreads: setting({ flag: 'preprocess-threads', env: 'ORTSERVE_PREPROCESS_THREADS', kind: 'int', default: undefined, doc: 'Threads that decode and resize uploads off the event loop, shared by every model (default: half the cores, at least 1)' }),
   maxBatchSize: setting({ flag: 'max-batch-size', env: 'ORTSERVE_MAX_BATCH_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_batch_size' }),
   maxQueueDelayMs: setting({ flag: 'max-queue-delay-ms', env: 'ORTSERVE_MAX_QUEUE_DELAY_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_delay_ms' }),
   maxPaddingRatio: setting({ flag: 'max-padding-ratio', env: 'ORTSERVE_MAX_PADDING_RATIO', kind: 'number', default: undefined, doc: "Override every model's batching.max_padding_ratio (text batches: padded tokens ≤ this × real tokens)" }),
@@ -93,8 +92,4 @@ export function helpText(): string {
 
 export function defaultIntraOpThreads(modelCount: number): number {
   return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, modelCount)));
-}
-
-export function defaultPreprocessThreads(): number {
-  return Math.max(1, Math.floor(os.availableParallelism() / 2));
 }

@@ -2,9 +2,8 @@
 // model that fails with its error while the others serve, re-read (hot-swap) or unload a model
 // at run time, and drain everything on shutdown.
 import path from 'node:path';
-import { defaultIntraOpThreads, defaultPreprocessThreads, type Config } from '../config.ts';
+import { defaultIntraOpThreads, type Config } from '../config.ts';
 import { isSourceError, readModel, scanRepository, withoutPaths, type ModelSource } from '../repository/repository.ts';
-import { createCpuPool, type CpuPool } from '../runtime/cpu-pool.ts';
 import type { SchedulerHooks } from '../runtime/policy.ts';
 import type { ModelEntry, ReadyModel } from './entry.ts';
 import { startRuntime, stopRuntime } from './runtime.ts';
@@ -30,12 +29,9 @@ export class ModelRegistry {
   private readonly opts: RegistryOptions;
   private loading: Promise<void> = Promise.resolve();
   private defaultThreads = 1;
-  /** Decoding threads shared by every model. */
-  private readonly cpu: CpuPool;
 
   constructor(opts: RegistryOptions) {
     this.opts = opts;
-    this.cpu = createCpuPool(opts.config.preprocessThreads ?? defaultPreprocessThreads());
   }
 
   /** Starts loading every model of the repository; `whenLoaded()` resolves when all settled. */
@@ -97,7 +93,6 @@ export class ModelRegistry {
   async close(): Promise<void> {
     await this.loading;
     await Promise.all(this.list().map((m) => (m.state === 'ready' ? stopRuntime(m.runtime) : undefined)));
-    await this.cpu.close();
   }
 
   private async loadAll(): Promise<void> {
@@ -127,7 +122,6 @@ export class ModelRegistry {
         config,
         defaultThreads: this.defaultThreads,
         hooks: statsHooks(stats, this.opts.hooks?.(name)),
-        cpu: this.cpu,
         log: (level, msg) => log[level]({ model: name }, msg),
         faultInjection: this.opts.faultInjection,
       });

@@ -6,7 +6,6 @@ import type { ModelContext } from '../pipelines/context.ts';
 import { tensorInfer } from '../protocols/tensor-infer.ts';
 import { DEFAULT_BATCHING, type Batching } from '../repository/manifest.ts';
 import type { ModelSource } from '../repository/repository.ts';
-import type { CpuPool } from '../runtime/cpu-pool.ts';
 import type { Policy, SchedulerHooks } from '../runtime/policy.ts';
 import { ModelScheduler } from '../runtime/scheduler.ts';
 import { WorkerPool } from '../runtime/worker-pool.ts';
@@ -18,7 +17,6 @@ export interface RuntimeOptions {
   /** onnxruntime intra-op threads when neither the config nor the manifest sets them. */
   defaultThreads: number;
   hooks: SchedulerHooks;
-  cpu: CpuPool;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
   faultInjection?: boolean;
 }
@@ -60,7 +58,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<ModelRuntime> {
   try {
     const graphs = await pool.start();
     const scheduler = new ModelScheduler({ model: source.name, policy: policyOf(batching), pool, hooks: o.hooks });
-    const ctx: ModelContext = { source, graphs, scheduler, cpu: o.cpu, config };
+    const ctx: ModelContext = { source, graphs, scheduler, config };
     const tensor = tensorInfer(ctx);
     const factory = manifest.task ? PIPELINES[manifest.task] : undefined;
     if (manifest.task && !factory) throw new Error(`task '${manifest.task}' has no pipeline`);

@@ -2,7 +2,6 @@
 import type { Config } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ModelSource } from '../repository/repository.ts';
-import type { CpuPool } from '../runtime/cpu-pool.ts';
 import type { TensorValue } from '../runtime/onnx.ts';
 import type { GraphInfo } from '../runtime/protocol.ts';
 import type { RequestOptions } from '../runtime/request.ts';
@@ -13,8 +12,6 @@ export interface ModelContext {
   graphs: Record<string, GraphInfo>;
   /** The model's one scheduler: every operation of the pipeline (and V2) queues here. */
   scheduler: ModelScheduler;
-  /** Threads for CPU work kept off the event loop (image decoding), shared by every model. */
-  cpu: CpuPool;
   config: Config;
 }
 

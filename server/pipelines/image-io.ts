@@ -2,6 +2,7 @@
 // bombs, converts any image to a model's input layout (the manifest's fit/invert rules, or a
 // Hugging Face processor's resize → center crop), and writes PNGs (single or grid). Decoding runs
 // in CPU-pool threads (image-decode-task.ts); problems are ImageProblems, which callers map to 4xx.
+import { decode as decodePng } from 'fast-png';
 import sharp, { type KernelEnum, type Metadata, type Sharp } from 'sharp';
 import type { ImageSpec } from '../repository/manifest.ts';
 
@@ -45,7 +46,7 @@ async function open(buf: Buffer, limits: DecodeLimits): Promise<{ image: Sharp; 
 }
 
 /** Mean of the outermost pixel ring of a raw image (first channel), 0..255. */
-function borderMean(raw: Buffer, width: number, height: number, channels: number): number {
+function borderMean(raw: Uint8Array, width: number, height: number, channels: number): number {
   let sum = 0;
   let n = 0;
   for (let y = 0; y < height; y++)
@@ -59,37 +60,75 @@ function borderMean(raw: Buffer, width: number, height: number, channels: number
 
 /** Decodes one image into the model's input (one item, without a batch axis); throws ImageProblem. */
 export async function imageToTensor(buf: Buffer, spec: ImageSpec, limits: DecodeLimits): Promise<Float32Array> {
-  const opened = await open(buf, limits);
   try {
-    return spec.resize || spec.crop ? await processorTensor(opened, spec) : await fittedTensor(opened.image, spec);
+    return spec.resize || spec.crop ? await processorTensor(await open(buf, limits), spec) : await fittedTensor(buf, spec, limits);
   } catch (err) {
     throw err instanceof ImageProblem ? err : new ImageProblem('invalid', (err as Error).message);
   }
 }
 
+/** Why sharp refused an upload: more pixels than allowed (read from the header alone), else its own message. */
+async function explain(buf: Buffer, limits: DecodeLimits, err: unknown): Promise<ImageProblem> {
+  const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const { width = 0, height = 0 } = meta ?? {};
+  if (width * height > limits.maxPixels) return new ImageProblem('too-large', 'too many pixels', width, height);
+  return new ImageProblem('invalid', meta && (!width || !height) ? 'it has no dimensions' : (err as Error).message);
+}
+
 /**
  * The manifest's rules: decode once, shrunk on load to at most 4× the model's size, invert when
- * the border says the background is light (if asked), fit into width × height.
+ * the border says the background is light (if asked), fit into width × height. libvips refuses an
+ * image over the pixel limit from its header, before decoding it; an image already at the model's
+ * size (a 28×28 PNG for fashion-cnn) takes this one sharp pipeline and no other.
  */
-async function fittedTensor(image: Sharp, spec: ImageSpec): Promise<Float32Array> {
+async function fittedTensor(buf: Buffer, spec: ImageSpec, limits: DecodeLimits): Promise<Float32Array> {
+  const grey = plainGreyPng(buf, spec);
+  if (grey) return normalise(spec.invert === 'auto' && borderMean(grey, spec.width, spec.height, 1) > 127 ? grey.map((v) => 255 - v) : grey, 1, spec);
   const bg = spec.background ?? [0, 0, 0];
   const background = { r: bg[0] ?? 0, g: bg[1] ?? bg[0] ?? 0, b: bg[2] ?? bg[0] ?? 0 };
   // Transparent areas become white when inversion is possible (so they count as background).
-  let decoder = image.rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
+  let decoder = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
   decoder = spec.channels === 1 ? decoder.greyscale() : decoder.toColourspace('srgb');
   const decoded = await decoder
     .resize({ width: spec.width * 4, height: spec.height * 4, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
     .raw()
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true })
+    .catch(async (err: unknown) => {
+      throw await explain(buf, limits, err);
+    });
   const { width, height, channels } = decoded.info;
   const invert = spec.invert === 'auto' ? borderMean(decoded.data, width, height, channels) > 127 : spec.invert === true;
   if (invert) for (let i = 0; i < decoded.data.length; i++) decoded.data[i] = 255 - decoded.data[i]!;
+  if (width === spec.width && height === spec.height) return normalise(decoded.data, channels, spec);
   const { data, info } = await sharp(decoded.data, { raw: { width, height, channels } })
     .resize(spec.width, spec.height, { fit: spec.fit ?? 'fill', background })
     .raw()
     .toBuffer({ resolveWithObject: true });
   return normalise(data, info.channels, spec);
+}
+
+/**
+ * An 8-bit PNG of grey pixels (colour type grey, or RGB with R = G = B) with no alpha, colour
+ * profile or EXIF, already at a one-channel model's size: decoded in JavaScript (fast-png), since
+ * libvips' per-call cost is most of the work for a 28×28 image. Its pixels are exactly what the
+ * sharp pipeline gives for it (tests/unit/image-io.test.ts); anything else goes to sharp. The
+ * size is read from the header first, so nothing large is decoded here.
+ */
+function plainGreyPng(buf: Buffer, spec: ImageSpec): Buffer | undefined {
+  const header = buf.length > 29 && buf.readUInt32BE(0) === 0x89504e47 && buf.toString('latin1', 12, 16) === 'IHDR';
+  if (!header || spec.channels !== 1 || buf.readUInt32BE(16) !== spec.width || buf.readUInt32BE(20) !== spec.height) return undefined;
+  const colour = buf[25];
+  if (buf[24] !== 8 || (colour !== 0 && colour !== 2) || ['eXIf', 'iCCP', 'tRNS', 'sRGB', 'gAMA', 'cHRM'].some((c) => buf.includes(c, 33, 'latin1'))) return undefined;
+  const { data, channels } = decodePng(buf);
+  if (channels === 1) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const grey = Buffer.alloc(data.length / 3);
+  for (let i = 0; i < grey.length; i++) {
+    const v = data[3 * i]!;
+    if (data[3 * i + 1] !== v || data[3 * i + 2] !== v) return undefined; // a colour image: sharp converts it
+    grey[i] = v;
+  }
+  return grey;
 }
 
 /** The resized size before cropping, as Hugging Face image processors compute it. */
@@ -119,7 +158,7 @@ async function processorTensor({ image, width, height }: { image: Sharp; width: 
   return normalise(data, info.channels, spec);
 }
 
-function normalise(raw: Buffer, rawChannels: number, spec: ImageSpec): Float32Array {
+function normalise(raw: Uint8Array, rawChannels: number, spec: ImageSpec): Float32Array {
   const { width: w, height: h, channels: c } = spec;
   const scale = spec.scale ?? 1;
   const out = new Float32Array(c * h * w);

@@ -26,6 +26,17 @@ declare module 'fastify' {
   }
 }
 
+/** A labelled child per label set, made once: prom-client would hash the labels on every call. */
+function cached<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
+  const children = new Map<string, T>();
+  return (...labels) => {
+    const key = labels.join('\u0000');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = make(...labels)));
+    return child;
+  };
+}
+
 export function createMetrics(): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: PREFIX });
@@ -35,17 +46,26 @@ export function createMetrics(): Metrics {
   const padding = new client.Histogram({ name: `${PREFIX}batch_padding_ratio`, help: 'Padded tokens (items × longest) per real token of a text batch', labelNames: ['model', 'operation'], buckets: PADDING_RATIOS, registers: [registry] });
   const tokens = new client.Counter({ name: `${PREFIX}batch_tokens_total`, help: 'Tokens run in text batches: kind="padded" is items × longest, kind="real" the inputs\' own tokens', labelNames: ['model', 'operation', 'kind'], registers: [registry] });
   const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
+  const of = cached((model, operation) => ({
+    queue: queue.labels({ model, operation }),
+    inference: inference.labels({ model, operation }),
+    batch: batch.labels({ model, operation }),
+    padding: padding.labels({ model, operation }),
+    padded: tokens.labels({ model, operation, kind: 'padded' }),
+    real: tokens.labels({ model, operation, kind: 'real' }),
+  }));
   return {
     registry,
     hooks: (model) => ({
-      onQueueWait: (operation, ms) => queue.observe({ model, operation }, ms / 1000),
+      onQueueWait: (operation, ms) => of(model, operation).queue.observe(ms / 1000),
       onBatch: (operation, size, ms, batchTokens) => {
-        batch.observe({ model, operation }, size);
-        inference.observe({ model, operation }, ms / 1000);
+        const m = of(model, operation);
+        m.batch.observe(size);
+        m.inference.observe(ms / 1000);
         if (!batchTokens || batchTokens.real === 0) return;
-        padding.observe({ model, operation }, batchTokens.padded / batchTokens.real);
-        tokens.inc({ model, operation, kind: 'padded' }, batchTokens.padded);
-        tokens.inc({ model, operation, kind: 'real' }, batchTokens.real);
+        m.padding.observe(batchTokens.padded / batchTokens.real);
+        m.padded.inc(batchTokens.padded);
+        m.real.inc(batchTokens.real);
       },
       onDrop: (operation, reason) => dropped.inc({ model, operation, reason }),
     }),
@@ -123,15 +143,16 @@ export default fp(
       },
     });
 
+    const requestsOf = cached((model, route, outcome) => requests.labels({ model, route, outcome }));
+    const durationOf = cached((model, route) => duration.labels({ model, route }));
     app.addHook('onResponse', async (request, reply) => {
       const name = (request.params as { model?: string } | undefined)?.model;
       const route = request.routeOptions.url;
       if (!name || !route) return;
       // Unknown names share one label value, so clients cannot grow the series without bound.
       const model = app.models.get(name) ? name : '_unknown';
-      const outcome = `${Math.floor(reply.statusCode / 100)}xx`;
-      requests.inc({ model, route, outcome });
-      duration.observe({ model, route }, reply.elapsedTime / 1000);
+      requestsOf(model, route, `${Math.floor(reply.statusCode / 100)}xx`).inc();
+      durationOf(model, route).observe(reply.elapsedTime / 1000);
     });
 
     app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {

@@ -10,12 +10,38 @@ export interface GraphInfo {
   outputs: TensorInfo[];
 }
 
+/**
+ * Raw items (uploads) turned into the rows of one input inside the worker, so that decoding never
+ * holds the main thread and costs no message per item. `module`'s default export (a PrepareFn)
+ * makes one row of `dims` per item or throws to refuse it; the items of one request share a
+ * group, and when one is refused the rest of its group is dropped too. The runtime knows nothing
+ * of what the module does.
+ */
+export interface PrepareStep {
+  module: string;
+  input: string;
+  dims: number[];
+  items: Uint8Array[];
+  groups: number[];
+  options: unknown;
+}
+
+export type PrepareFn = (item: Uint8Array, options: unknown) => Promise<Float32Array>;
+
+/** An item a PrepareStep left out: its error's message and own fields (e.g. kind, width, height), or its group's. */
+export interface SkippedItem {
+  index: number;
+  error: { message: string; sibling: boolean; [field: string]: unknown };
+}
+
 /** One session.run. `link` feeds an input from the previous step's output (input → output name). */
 export interface RunStep {
   graph: string;
   feeds: Record<string, TensorValue>;
   link?: Record<string, string>;
   fetches?: string[];
+  /** Feeds one input from raw items prepared in the worker; the outputs then hold only the kept items' rows. */
+  prepare?: PrepareStep;
 }
 
 /** How the sequence engine drives a recurrent graph. */
@@ -63,15 +89,15 @@ export type SequenceMessage =
 export type FromWorker =
   | { type: 'ready'; graphs: Record<string, GraphInfo> }
   | { type: 'load-failed'; message: string }
-  | { type: 'result'; id: number; outputs: Record<string, TensorValue>; ms: number }
+  | { type: 'result'; id: number; outputs: Record<string, TensorValue>; ms: number; skipped: SkippedItem[] }
   | { type: 'error'; id: number; message: string }
   | SequenceMessage;
 
-/** ArrayBuffers of the given tensors, for a postMessage transfer list (no copy). */
-export function transferList(tensors: Iterable<TensorValue>): ArrayBuffer[] {
+/** ArrayBuffers of the given tensors (or byte arrays), for a postMessage transfer list (no copy). */
+export function transferList(tensors: Iterable<TensorValue | Uint8Array>): ArrayBuffer[] {
   const seen = new Set<ArrayBuffer>();
   for (const t of tensors) {
-    const data = t.data as { buffer?: unknown; byteLength?: number };
+    const data = (t instanceof Uint8Array ? t : t.data) as { buffer?: unknown; byteLength?: number };
     const buf = data.buffer;
     // Only whole, plain ArrayBuffers can be moved; views into shared or larger buffers are copied.
     if (buf instanceof ArrayBuffer && buf.byteLength === data.byteLength && !seen.has(buf)) seen.add(buf);

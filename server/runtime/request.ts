@@ -67,8 +67,8 @@ export class Request<T> {
 
 /**
  * Runs the items of one request together: when one fails, the others are cancelled (kind
- * 'cancelled': they leave the queue instead of running) and the first failure is the answer.
- * The client's abort cancels them all.
+ * 'cancelled': they leave the queue instead of running) and the first real failure — not a
+ * sibling's cancellation — is the answer. The client's abort cancels them all.
  */
 export async function allOrNothing<T>(model: string, signal: AbortSignal | undefined, items: ((signal: AbortSignal) => Promise<T>)[]): Promise<T[]> {
   const group = new AbortController();
@@ -80,7 +80,10 @@ export async function allOrNothing<T>(model: string, signal: AbortSignal | undef
     throw err;
   };
   try {
-    return await Promise.all(items.map((run) => run(group.signal).catch(cancelSiblings)));
+    const settled = await Promise.allSettled(items.map((run) => run(group.signal).catch(cancelSiblings)));
+    const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length > 0) throw failures.find((e) => !(e instanceof RuntimeError && e.kind === 'cancelled')) ?? failures[0];
+    return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
   } finally {
     signal?.removeEventListener('abort', follow);
   }

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { RuntimeError } from './errors.ts';
 import type { TensorValue } from './onnx.ts';
-import { transferList, type CrashMode, type EngineSpec, type FromWorker, type GraphInfo, type RunStep, type SequenceMessage, type ToWorker } from './protocol.ts';
+import { transferList, type CrashMode, type EngineSpec, type FromWorker, type GraphInfo, type RunStep, type SequenceMessage, type SkippedItem, type ToWorker } from './protocol.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 const RESPAWN_DELAY_MS = 200;
@@ -12,6 +12,8 @@ const RESPAWN_DELAY_MS = 200;
 export interface RunResult {
   outputs: Record<string, TensorValue>;
   ms: number;
+  /** Items a prepare step left out (their rows are not in the outputs). */
+  skipped: SkippedItem[];
 }
 
 /** What the model's scheduler hears from its instances. */
@@ -88,7 +90,7 @@ export class WorkerPool {
     const id = this.nextId++;
     return new Promise<RunResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      this.post(instance, { type: 'run', id, steps }, transferList(steps.flatMap((s) => Object.values(s.feeds))));
+      this.post(instance, { type: 'run', id, steps }, transferList(steps.flatMap((s) => [...Object.values(s.feeds), ...(s.prepare?.items ?? [])])));
     });
   }
 
@@ -176,7 +178,7 @@ export class WorkerPool {
     const pending = slot.pending.get(msg.id);
     if (!pending) throw new Error(`worker replied to unknown run ${msg.id}. This is a bug.`);
     slot.pending.delete(msg.id);
-    if (msg.type === 'result') pending.resolve({ outputs: msg.outputs, ms: msg.ms });
+    if (msg.type === 'result') pending.resolve({ outputs: msg.outputs, ms: msg.ms, skipped: msg.skipped });
     else pending.reject(new RuntimeError('inference-failed', this.options.name, msg.message));
   }
 }

@@ -1,12 +1,14 @@
 // Worker-thread entry: owns one model's onnxruntime sessions (one per graph), runs batches on
-// them, and hosts the sequence engine when the model generates. session.run blocks this thread,
-// never the server's event loop.
+// them (preparing raw items such as uploads first, when a step asks), and hosts the sequence
+// engine when the model generates. session.run and decoding block this thread, never the
+// server's event loop.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { SequenceEngine } from './engine.ts';
 import { createSession, type Session, type TensorValue } from './onnx.ts';
-import { transferList, type FromWorker, type GraphInfo, type RunStep, type ToWorker } from './protocol.ts';
+import { prepare } from './prepare.ts';
+import { transferList, type FromWorker, type GraphInfo, type RunStep, type SkippedItem, type ToWorker } from './protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 
@@ -58,10 +60,18 @@ async function load(graphs: Record<string, string>, intraOpThreads: number): Pro
   }
 }
 
-async function run(steps: RunStep[]): Promise<Record<string, TensorValue>> {
+async function run(steps: RunStep[]): Promise<{ outputs: Record<string, TensorValue>; skipped: SkippedItem[] }> {
   let previous: Record<string, TensorValue> = {};
+  const skipped: SkippedItem[] = [];
   for (const step of steps) {
     const feeds = { ...step.feeds };
+    if (step.prepare) {
+      const prepared = await prepare(step.prepare);
+      skipped.push(...prepared.skipped);
+      // Every item was refused: nothing to run, and no rows to answer with.
+      if (!prepared.feed) return { outputs: {}, skipped };
+      feeds[step.prepare.input] = prepared.feed;
+    }
     for (const [input, output] of Object.entries(step.link ?? {})) {
       const value = previous[output];
       if (!value) throw new Error(`step '${step.graph}' needs output '${output}' of the previous step`);
@@ -69,7 +79,7 @@ async function run(steps: RunStep[]): Promise<Record<string, TensorValue>> {
     }
     previous = await session(step.graph).run(feeds, step.fetches);
   }
-  return previous;
+  return { outputs: previous, skipped };
 }
 
 function handle(msg: ToWorker): void {
@@ -103,7 +113,7 @@ function handle(msg: ToWorker): void {
       if (crashOnNextRun) die();
       const started = performance.now();
       run(msg.steps).then(
-        (outputs) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started }, transferList(Object.values(outputs))),
+        ({ outputs, skipped }) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started, skipped }, transferList(Object.values(outputs))),
         (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
       );
     }

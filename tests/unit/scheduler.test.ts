@@ -37,7 +37,7 @@ class FakePool implements Instances {
     await sleep(this.runMs);
     this.running--;
     if (this.fail) throw this.fail;
-    return { outputs: {}, ms: this.runMs };
+    return { outputs: {}, ms: this.runMs, skipped: [] };
   }
   step(instance: number, msg: SequenceMessage) {
     this.events.onSequence(instance, msg);
