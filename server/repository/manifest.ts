@@ -94,7 +94,7 @@ export const DEFAULT_BATCHING: Batching = Object.freeze({
   max_queue_size: 256,
   timeout_ms: 30_000,
   max_batch_tokens: 8192,
-  max_padding_ratio: 1.5,
+  max_padding_ratio: 1.1,
 });
 
 /** Validates parsed JSON; throws an Error naming every offending field. */

@@ -9,7 +9,7 @@
 import type { Session, TensorValue } from './onnx.ts';
 import type { EngineSpec, SequenceMessage, SequenceStart } from './protocol.ts';
 import { createRng, type Rng } from './random.ts';
-import { gatherState, scatterState, zeroState } from './recurrent-state.ts';
+import { gatherRows, gatherState, scatterState, zeroState, type StateRow } from './recurrent-state.ts';
 import { sample } from './sampling.ts';
 
 /** Steps closer together than this share one message (a thread wake-up costs tens of µs). */
@@ -18,6 +18,7 @@ const FLUSH_MS = 1;
 interface Sequence {
   start: SequenceStart;
   rng: Rng;
+  /** Its own state (one array per state tensor) while it is not in the carried decode batch. */
   state: Float32Array[];
   /** Tokens still to feed: the rest of the prompt, or the last sampled token. */
   feed: number[];
@@ -39,6 +40,8 @@ export class SequenceEngine {
   private running = false;
   private out: { ids: number[]; tokens: number[]; finished: number[]; sizes: number[]; ms: number[]; urgent: boolean } = SequenceEngine.empty();
   private lastFlush = 0;
+  /** The last decode step's sequences and its output states: the next step feeds them as they are when nobody joined or left. */
+  private carry: { seqs: Sequence[]; states: TensorValue[] } | undefined;
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
@@ -87,22 +90,41 @@ export class SequenceEngine {
   }
 
   private async prefill(seqs: Sequence[], chunk: number): Promise<void> {
-    const { states } = await this.run(seqs.map((s) => s.feed.slice(0, chunk)), seqs, false);
+    const { spec } = this.opts;
+    const feeds = spec.states.map((st, j) => gatherState(st, seqs.map((s) => s.state[j]!)));
+    const { states } = await this.run(seqs.map((s) => s.feed.slice(0, chunk)), feeds, false);
+    const perState = spec.states.map((st, j) => scatterState(st, states[j]!));
     seqs.forEach((s, i) => {
-      s.state = states[i]!;
+      s.state = perState.map((rows) => rows[i]!);
       s.feed.splice(0, chunk);
+    });
+  }
+
+  /** The state feeds of a decode step: the carried batch itself when `seqs` is the same list, else rows picked from it and from newcomers' own states. */
+  private decodeStates(seqs: Sequence[]): TensorValue[] {
+    const { spec } = this.opts;
+    const carry = this.carry;
+    if (carry && carry.seqs.length === seqs.length && carry.seqs.every((s, i) => s === seqs[i])) return carry.states;
+    const at = new Map(carry?.seqs.map((s, i) => [s, i]));
+    return spec.states.map((st, j) => {
+      const carried = carry?.states[j];
+      const rows = seqs.map((s): StateRow => {
+        const i = at.get(s);
+        return i !== undefined && carried ? { data: carried.data as Float32Array, n: carry!.seqs.length, row: i } : { data: s.state[j]!, n: 1, row: 0 };
+      });
+      return gatherRows(st, rows);
     });
   }
 
   private async decode(seqs: Sequence[]): Promise<void> {
     const started = performance.now();
-    const { logits, states } = await this.run(seqs.map((s) => [s.feed[0]!]), seqs, true);
+    const { logits, states } = await this.run(seqs.map((s) => [s.feed[0]!]), this.decodeStates(seqs), true);
+    this.carry = { seqs, states };
     if (this.opts.takeFault?.()) throw new Error('engine fault (fault injection)');
     const live = new Set(this.seqs);
     const out = this.out;
     seqs.forEach((s, i) => {
       if (!live.has(s)) return; // aborted while the step ran
-      s.state = states[i]!;
       s.feed.shift();
       if (s.feed.length > 0) return; // still feeding its prompt
       const token = sample(logits[i]!, s.start.sampling, s.rng);
@@ -132,23 +154,22 @@ export class SequenceEngine {
     this.lastFlush = now;
   }
 
-  /** One session.run over equally long token rows; returns last-position logits and new states. */
-  private async run(rows: number[][], seqs: Sequence[], wantLogits: boolean): Promise<{ logits: Float32Array[]; states: Float32Array[][] }> {
+  /** One session.run over equally long token rows from the given states; returns last-position logits and the new state tensors. */
+  private async run(rows: number[][], states: TensorValue[], wantLogits: boolean): Promise<{ logits: Float32Array[]; states: TensorValue[] }> {
     const { spec, session } = this.opts;
     const n = rows.length;
     const t = rows[0]?.length ?? 0;
     const feeds: Record<string, TensorValue> = { [spec.ids]: { type: 'int64', dims: [n, t], data: BigInt64Array.from(rows.flat(), BigInt) } };
-    spec.states.forEach((st, j) => (feeds[st.input] = gatherState(st, seqs.map((s) => s.state[j]!))));
+    spec.states.forEach((st, j) => (feeds[st.input] = states[j]!));
     const fetches = [...(wantLogits ? [spec.logits] : []), ...spec.states.map((s) => s.output)];
     const out = await session.run(feeds, fetches);
-    const perState = spec.states.map((st) => scatterState(st, required(out, st.output)));
-    const states = seqs.map((_, i) => perState.map((s) => s[i]!));
-    if (!wantLogits) return { logits: [], states };
+    const next = spec.states.map((st) => required(out, st.output));
+    if (!wantLogits) return { logits: [], states: next };
     const l = required(out, spec.logits);
     const v = l.dims.at(-1) ?? 0;
     const data = l.data as Float32Array;
     const logits = Array.from({ length: n }, (_, i) => data.subarray((i * t + t - 1) * v, (i * t + t) * v));
-    return { logits, states };
+    return { logits, states: next };
   }
 }
 

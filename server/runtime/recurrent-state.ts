@@ -20,6 +20,26 @@ export function zeroState(spec: StateSpec): Float32Array {
   return new Float32Array(outer * inner);
 }
 
+/** Where one row of a new batch comes from: row `row` of a batch tensor of `n` rows (n = 1, row 0 for a sequence's own state). */
+export interface StateRow {
+  data: Float32Array;
+  n: number;
+  row: number;
+}
+
+/** Builds a batch tensor whose row k is `rows[k]` (rows may come from an earlier batch: no per-sequence copies). */
+export function gatherRows(spec: StateSpec, rows: StateRow[]): TensorValue {
+  const { outer, inner, axis } = layout(spec.shape);
+  const n = rows.length;
+  const data = new Float32Array(outer * n * inner);
+  rows.forEach((r, k) => {
+    for (let o = 0; o < outer; o++) data.set(r.data.subarray((o * r.n + r.row) * inner, (o * r.n + r.row + 1) * inner), (o * n + k) * inner);
+  });
+  const dims = [...spec.shape];
+  dims[axis] = n;
+  return { type: 'float32', dims, data };
+}
+
 /** Stacks per-sequence states into one batch tensor. */
 export function gatherState(spec: StateSpec, states: Float32Array[]): TensorValue {
   const { outer, inner, axis } = layout(spec.shape);

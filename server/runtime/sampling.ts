@@ -1,5 +1,5 @@
 // Token sampling for text generation: temperature, top-k, top-p (nucleus), seeded.
-import { softmax } from './math.ts';
+import { softmaxInto } from './math.ts';
 import type { Rng } from './random.ts';
 
 export interface SamplingParams {
@@ -8,6 +8,9 @@ export interface SamplingParams {
   topP: number;
 }
 
+/** Probabilities of the row being sampled, reused from call to call (one engine samples one row at a time). */
+let scratch = new Float64Array(0);
+
 /** Picks the next token from one row of logits. temperature 0 is greedy. */
 export function sample(logits: ArrayLike<number>, params: SamplingParams, rng: Rng): number {
   if (params.temperature <= 0) {
@@ -15,7 +18,8 @@ export function sample(logits: ArrayLike<number>, params: SamplingParams, rng: R
     for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[best] as number)) best = i;
     return best;
   }
-  const probs = softmax(logits, params.temperature);
+  if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
+  const probs = softmaxInto(logits, params.temperature, scratch).subarray(0, logits.length);
   if (params.topK <= 0 && params.topP >= 1) {
     // Plain sampling needs no ranking: walk the distribution in index order.
     let r = rng.uniform();

@@ -85,7 +85,7 @@ describe('SequenceEngine (in the worker)', () => {
 
   it('prefills a long prompt in chunks between decode steps, so active streams are never stalled by more than one run', async () => {
     const h = harness();
-    h.engine.add(start(1, [0], 40));
+    h.engine.add(start(1, [0], 100_000));
     await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);
     // 13 prompt tokens with chunks of 4: two chunk runs (12 → 8 → 4 tokens before the last one
     // left), then the last 5 are folded into the active stream's steps, one per step.
@@ -104,7 +104,7 @@ describe('SequenceEngine (in the worker)', () => {
 
   it('folds a short prompt into the active streams\' steps, with no run of its own', async () => {
     const h = harness();
-    h.engine.add(start(1, [0], 40));
+    h.engine.add(start(1, [0], 100_000));
     await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);
     h.engine.add(start(2, [1, 1, 1], 1));
     await h.until(() => h.ended.has(2));
