@@ -28,7 +28,7 @@ export const SETTINGS = {
   models: setting({ flag: 'models', env: 'ORTSERVE_MODELS', kind: 'string', default: path.join(root, 'models'), doc: 'Model repository: one folder per model' }),
   logLevel: setting({ flag: 'log-level', env: 'ORTSERVE_LOG_LEVEL', kind: 'string', default: 'info', doc: 'pino log level (trace, debug, info, warn, error)' }),
   instances: setting({ flag: 'instances', env: 'ORTSERVE_INSTANCES', kind: 'int', default: undefined, doc: 'Worker threads per model (default: manifest, else 1)' }),
-  intraOpThreads: setting({ flag: 'intra-op-threads', env: 'ORTSERVE_INTRA_OP_THREADS', kind: 'int', default: undefined, doc: 'onnxruntime intra-op threads per worker (default: manifest, else cores / number of models, at least 1)' }),
+  intraOpThreads: setting({ flag: 'intra-op-threads', env: 'ORTSERVE_INTRA_OP_THREADS', kind: 'int', default: undefined, doc: 'onnxruntime intra-op threads per worker (default: manifest, else the cores but one — kept for the event loop — shared among every model\'s workers, at least 1)' }),
   maxBatchSize: setting({ flag: 'max-batch-size', env: 'ORTSERVE_MAX_BATCH_SIZE', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_batch_size' }),
   maxQueueDelayMs: setting({ flag: 'max-queue-delay-ms', env: 'ORTSERVE_MAX_QUEUE_DELAY_MS', kind: 'int', default: undefined, doc: 'Override every model\'s batching.max_queue_delay_ms' }),
   maxPaddingRatio: setting({ flag: 'max-padding-ratio', env: 'ORTSERVE_MAX_PADDING_RATIO', kind: 'number', default: undefined, doc: "Override every model's batching.max_padding_ratio (text batches: padded tokens ≤ this × real tokens)" }),
@@ -90,6 +90,11 @@ export function helpText(): string {
   return ['Usage: node server/server.ts [options]', '', '  flag                   env var                      meaning', ...rows, '  --help                 show this help'].join('\n');
 }
 
-export function defaultIntraOpThreads(modelCount: number): number {
-  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, modelCount)));
+/**
+ * Intra-op threads of a worker that neither the config nor its manifest sets: one core is left to
+ * the event loop (HTTP, tokenizing, answering), the others are shared among all the workers of
+ * all the models. On 2 cores that is 1 — what the benchmark's tuning sweep found best there.
+ */
+export function defaultIntraOpThreads(totalInstances: number, cores = os.availableParallelism()): number {
+  return Math.max(1, Math.floor((cores - 1) / Math.max(1, totalInstances)));
 }

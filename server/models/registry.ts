@@ -97,7 +97,8 @@ export class ModelRegistry {
 
   private async loadAll(): Promise<void> {
     const scanned = await scanRepository(this.opts.config.models);
-    this.defaultThreads = defaultIntraOpThreads(scanned.length);
+    const instances = scanned.reduce((n, s) => n + (isSourceError(s) ? 0 : (this.opts.config.instances ?? s.manifest.instances ?? 1)), 0);
+    this.defaultThreads = defaultIntraOpThreads(instances);
     const pending: [string, string, ModelSource][] = [];
     for (const s of scanned) {
       if (isSourceError(s)) {

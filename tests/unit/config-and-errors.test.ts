@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, helpText, loadConfig, SETTINGS } from '../../server/config.ts';
+import { ConfigError, defaultIntraOpThreads, helpText, loadConfig, SETTINGS } from '../../server/config.ts';
 import { ErrorDocs, Errors } from '../../server/errors.ts';
 import { parseManifest } from '../../server/repository/manifest.ts';
 import { isValidModelName } from '../../server/repository/repository.ts';
@@ -48,5 +48,14 @@ describe('manifest and names', () => {
   it('rejects model names with traversal or slashes', () => {
     expect(isValidModelName('fashion-cnn')).toBe(true);
     for (const bad of ['..', 'a/b', '../x', 'a..b', '', '.hidden']) expect(isValidModelName(bad)).toBe(false);
+  });
+});
+
+describe('thread budget', () => {
+  it('leaves one core to the event loop and shares the rest among every worker', () => {
+    expect(defaultIntraOpThreads(6, 2)).toBe(1);
+    expect(defaultIntraOpThreads(5, 16)).toBe(3);
+    expect(defaultIntraOpThreads(1, 8)).toBe(7);
+    expect(defaultIntraOpThreads(4, 1)).toBe(1);
   });
 });
