@@ -2,7 +2,7 @@
 // Handlers only throw these (or let the runtime's typed errors through: `fromRuntime` is the one
 // place they become HTTP errors); plugins/error-handler.ts maps anything else to a safe 500.
 import createError from '@fastify/error';
-import { RuntimeError } from './runtime/errors.ts';
+import { RuntimeError, withoutStack } from './runtime/errors.ts';
 
 type ErrorFactory = ReturnType<typeof createError>;
 
@@ -64,6 +64,10 @@ export function isAppError(err: unknown): err is Error & { code: string; statusC
 
 /** The registry error for a runtime failure (the only place runtime kinds meet HTTP statuses). */
 export function fromRuntime(err: RuntimeError): Error {
+  return withoutStack(() => registryError(err));
+}
+
+function registryError(err: RuntimeError): Error {
   switch (err.kind) {
     case 'queue-full':
       return new Errors.QUEUE_FULL(err.model);

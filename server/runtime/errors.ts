@@ -32,10 +32,24 @@ export class RuntimeError extends Error {
   }
 }
 
-export const queueFull = (model: string) => new RuntimeError('queue-full', model, `model '${model}' queue is full`);
-export const deadlinePassed = (model: string, ms: number) => new RuntimeError('deadline', model, `request to model '${model}' timed out after ${ms} ms`, ms);
-export const clientGone = (model: string) => new RuntimeError('aborted', model, 'client went away');
-export const draining = (model: string) => new RuntimeError('draining', model, `model '${model}' is shutting down`);
+/**
+ * Builds an error without capturing a stack trace: overload refusals, deadlines and cancellations
+ * are expected outcomes, thousands a second under overload, and a stack says nothing about them.
+ */
+export function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+export const queueFull = (model: string) => withoutStack(() => new RuntimeError('queue-full', model, `model '${model}' queue is full`));
+export const deadlinePassed = (model: string, ms: number) => withoutStack(() => new RuntimeError('deadline', model, `request to model '${model}' timed out after ${ms} ms`, ms));
+export const clientGone = (model: string) => withoutStack(() => new RuntimeError('aborted', model, 'client went away'));
+export const draining = (model: string) => withoutStack(() => new RuntimeError('draining', model, `model '${model}' is shutting down`));
 
 /** The reason an aborted signal carries, as a runtime error: its own when it is one, else "client went away". */
 export function abortReason(signal: AbortSignal, model: string): RuntimeError {
