@@ -191,7 +191,7 @@ describe('deploy/ manifests', () => {
       for (const e of c.env) expect(envs, e.name).toContain(e.name);
       for (const a of c.args ?? []) expect(flags, a).toContain(a.split('=')[0]);
     }
-    expect(dockerfile, 'args are appended to an exec-form ENTRYPOINT').toMatch(/^ENTRYPOINT \["node", "server\/server\.ts"\]$/m);
+    expect(dockerfile, 'args are appended to an exec-form ENTRYPOINT').toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+(?:=[^"]+)?", )*"server\/server\.ts"\]$/m);
     expect(runtime.spec.containers[0].image).toBe(container.image);
     const uid = Number(/^USER (\d+)/m.exec(dockerfile)?.[1]);
     expect(podSpec.securityContext.runAsUser).toBe(uid);
