@@ -1,32 +1,15 @@
-// BASELINE: the most this machine's onnxruntime does for a model, with no HTTP and no server —
-// session.run in a plain loop at a fixed batch size. Prints one JSON line: items per second.
+// BASELINE: the most this machine's onnxruntime does for an image model, with no HTTP and no
+// server — session.run in a plain loop at a fixed batch size. Prints one JSON line: items per
+// second. (bert-mini's ceiling on the benchmark's sentences is raw-embed.ts; the GRU's, raw-step.ts.)
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { createSession, type TensorValue } from '../../server/runtime/onnx.ts';
-import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
-import { SENTENCES } from './sentences.ts';
 
-const [model = 'bert-mini', batchArg = '32', secondsArg = '5', threadsArg = '2'] = process.argv.slice(2);
+const [model = 'fashion-cnn', batchArg = '64', secondsArg = '5', threadsArg = '2'] = process.argv.slice(2);
 const batch = Number(batchArg);
 const seconds = Number(secondsArg);
 const models = path.resolve(import.meta.dirname, '../../models');
 
-function embedFeeds(): { graph: string; feeds: Record<string, TensorValue> } {
-  const manifest = JSON.parse(readFileSync(path.join(models, 'bert-mini/manifest.json'), 'utf8'));
-  const tok = loadTokenizer(path.join(models, 'bert-mini', manifest.tokenizer));
-  const rows = Array.from({ length: batch }, (_, i) => tok.encode(SENTENCES[i % SENTENCES.length]!, { maxLength: 128, truncate: true, label: 'x' }).ids);
-  // The server groups similar lengths; a batch of the fixed list padded to its longest is the same work or more.
-  const t = Math.max(...rows.map((r) => r.length));
-  const grid = (f: (r: number[], j: number) => number) => BigInt64Array.from(rows.flatMap((r) => Array.from({ length: t }, (_, j) => BigInt(j < r.length ? f(r, j) : 0))));
-  const dims = [batch, t];
-  return {
-    graph: path.join(models, 'bert-mini', manifest.graphs.encoder),
-    feeds: { input_ids: { type: 'int64', dims, data: grid((r, j) => r[j]!) }, attention_mask: { type: 'int64', dims, data: grid(() => 1) }, token_type_ids: { type: 'int64', dims, data: grid(() => 0) } },
-  };
-}
-
 function setup(): { graph: string; feeds: Record<string, TensorValue> } {
-  if (model === 'bert-mini') return embedFeeds();
   if (model === 'fashion-cnn') return { graph: path.join(models, 'fashion-cnn/model.onnx'), feeds: { pixel_values: { type: 'float32', dims: [batch, 1, 28, 28], data: new Float32Array(batch * 784).fill(0.1) } } };
   if (model === 'fashion-dcgan') {
     return {
