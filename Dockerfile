@@ -60,6 +60,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "/app/scripts/docker/healthcheck.ts"]
 # Node is PID 1 (exec form, no npm or shell in between): `docker stop` sends SIGTERM straight to
 # the server, which stops accepting, finishes accepted work and exits 0 (ORTSERVE_DRAIN_TIMEOUT_MS).
-# --max-semi-space-size=4: the server's V8 flags (scripts/bench/processes.ts SERVER_NODE_FLAGS says why).
 # Arguments after the image name are server flags: docker run ortserve --log-level debug
-ENTRYPOINT ["node", "--max-semi-space-size=4", "server/server.ts"]
+ENTRYPOINT ["node", "server/server.ts"]

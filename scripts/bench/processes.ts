@@ -32,8 +32,8 @@ async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<voi
   throw new Error(`${url} not ready after ${ms} ms`);
 }
 
-function start(script: string, port: number, env: Record<string, string>, readyPath: string, nodeFlags: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [...nodeFlags, path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(script: string, port: number, env: Record<string, string>, readyPath: string): Promise<Child> {
+  const proc = spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   return waitFor(url + readyPath, proc, 120_000).then(() => ({
     url,
@@ -53,16 +53,7 @@ export function killWithParent(proc: ChildProcess): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 }
 
-/**
- * The V8 flags the server ships with (`npm start`, the Dockerfile's ENTRYPOINT; a test keeps them
- * equal). A young generation of at most 4 MB per semi-space: at thousands of requests a second
- * V8 otherwise grows it (and the old generation behind it) to ~220 MB on the main thread, which
- * put the server over 1 GB RSS in `npm run overload`; with it the peak was 894 MB and throughput
- * the same.
- */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
-
-export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready', SERVER_NODE_FLAGS);
+export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready');
 export const startNaive = (port: number, env: Record<string, string> = {}) => start('scripts/bench/naive-server.ts', port, env, '/health/live');
 export const startTransformersJs = (port: number) => start('scripts/bench/transformers-server.ts', port, {}, '/health/live');
 

@@ -1,7 +1,7 @@
 // Tuning sweeps: one scenario against ortserve under several settings, one after the other in the
 // same run, with the server's own figures (main-thread ELU, padded/real tokens). The README's
 // thread-budget table comes from these.
-// node scripts/bench/tune.ts embed|classify|rnn-1|rnn-32|rnn-64 '<json env>' ['<json env>' ...]
+// node scripts/bench/tune.ts embed|classify|rnn-1|rnn-32 '<json env>' ['<json env>' ...]
 import { hammer, probeLiveness, textStreams } from './load.ts';
 import { startOrtserve } from './processes.ts';
 import { routeLoad } from './requests.ts';
@@ -9,7 +9,7 @@ import { watchServer } from './server-stats.ts';
 
 const [scenario = 'embed', ...envs] = process.argv.slice(2);
 const seconds = Number(process.env.TUNE_SECONDS ?? 8);
-const MODELS: Record<string, string> = { embed: 'bert-mini', classify: 'fashion-cnn', 'rnn-1': 'fortune-rnn', 'rnn-32': 'fortune-rnn', 'rnn-64': 'fortune-rnn' };
+const MODELS: Record<string, string> = { embed: 'bert-mini', classify: 'fashion-cnn', 'rnn-1': 'fortune-rnn', 'rnn-32': 'fortune-rnn' };
 if (!(scenario in MODELS)) throw new Error(`unknown scenario '${scenario}'; known: ${Object.keys(MODELS).join(', ')}`);
 
 for (const [i, envText] of (envs.length ? envs : ['{}']).entries()) {

@@ -1,7 +1,7 @@
 // Starts the real server (node server/server.ts) as a child process on a free loopback port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort, SERVER_NODE_FLAGS } from '../../scripts/bench/processes.ts';
+import { freePort } from '../../scripts/bench/processes.ts';
 import { ROOT } from './app.ts';
 
 export interface ServerProcess {
@@ -14,7 +14,7 @@ export interface ServerProcess {
 export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
   const port = await freePort();
   let output = '';
-  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'server/server.ts')], {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'server/server.ts')], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -59,14 +59,3 @@ describe('thread budget', () => {
     expect(defaultIntraOpThreads(4, 1)).toBe(1);
   });
 });
-
-describe('the server\'s V8 flags', () => {
-  it('are the same in npm start, the Dockerfile and the scripts that start the server', async () => {
-    const { SERVER_NODE_FLAGS } = await import('../../scripts/bench/processes.ts');
-    const root = new URL('../../', import.meta.url);
-    const start = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string;
-    expect(start).toBe(['node', ...SERVER_NODE_FLAGS, 'server/server.ts'].join(' '));
-    const entrypoint = /^ENTRYPOINT (.+)$/m.exec(fs.readFileSync(new URL('Dockerfile', root), 'utf8'))![1]!;
-    expect(JSON.parse(entrypoint)).toEqual(['node', ...SERVER_NODE_FLAGS, 'server/server.ts']);
-  });
-});
