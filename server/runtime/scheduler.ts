@@ -222,7 +222,11 @@ export class ModelScheduler {
     const entries = batch.entries as BatchEntry[];
     const spec = entries[0]!.spec;
     const started = performance.now();
-    for (const e of entries) this.hooks.onQueueWait?.(e.op, started - e.enqueuedAt);
+    for (const e of entries) {
+      this.hooks.onQueueWait?.(e.op, started - e.enqueuedAt);
+      // It runs now: a deadline or abort from here on fails the request, but drops nothing.
+      e.request.onCancel = () => {};
+    }
     this.busy[instance] = true;
     spec
       .run(entries.map((e) => e.item), (steps) => this.pool.run(instance, steps))
