@@ -123,7 +123,8 @@ const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const cpu = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
 const bytes = (q: string) => Number(q.replace(/(Ki|Mi|Gi)$/, '')) * ({ Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[q.slice(-2)] ?? 1);
 const env = (c: Obj, name: string) => Number(c.env.find((e: Obj) => e.name === name)?.value);
-const bundledModels = fs.readdirSync(path.join(ROOT, 'models'), { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(ROOT, 'models', e.name, 'manifest.json'))).length;
+// A model folder has a manifest.json, or a Hugging Face config.json (served with no manifest).
+const bundledModels = fs.readdirSync(path.join(ROOT, 'models'), { withFileTypes: true }).filter((e) => e.isDirectory() && ['manifest.json', 'config.json'].some((f) => fs.existsSync(path.join(ROOT, 'models', e.name, f)))).length;
 
 describe('deploy/ manifests', () => {
   it('parse, and every object validates against its schema', () => {
