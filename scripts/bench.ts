@@ -49,37 +49,36 @@ async function main() {
   const on = (url: string, base: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>, connections: number): Load => (s) => hammer({ ...base, url, connections, seconds: s });
 
   let child: Child = await startOrtserve(18500, ORTSERVE_ENV);
-  console.log('ortserve...');
   const u = child.url;
-  const ort = {
-    classify: await measure(u, on(u, upload, 64), 'fashion-cnn', true),
-    embed: await measure(u, on(u, sentence, 64), 'bert-mini', true),
-    generate_image: await measure(u, on(u, image, 32), 'fashion-dcgan', true),
-    rnn_1: await streams(u, 1),
-    rnn_32: await streams(u, 32),
-    rnn_64: await streams(u, 64),
-    mixed: await (async () => {
-      const probe = probeLiveness(u);
-      const [c, e, g, t] = await Promise.all([on(u, upload, 16)(S), on(u, sentence, 16)(S), on(u, image, 16)(S), textStreams(u, 'fortune-rnn', 8, 64, S)]);
-      return { classify: c, embed: e, generate_image: g, rnn_8: t, live: await probe.stop() };
-    })(),
-  };
+  // Each raw ceiling runs right before the load it bounds (the server idle meanwhile), with the
+  // thread settings the server runs with: a slow patch of the machine then moves both alike.
   const models = ((await (await fetch(`${u}/v1/models`)).json()) as { models: ModelConfig[] }).models;
-  await child.stop();
-
-  // The raw ceilings use the thread settings the server just ran with.
   const config = (name: string) => models.find((m) => m.name === name)!;
   const bert = config('bert-mini');
   const rnn = config('fortune-rnn');
-  console.log('raw onnxruntime ceilings (no HTTP)...');
   const seconds = String(quick ? 1 : 4);
-  const raw = {
-    embed_mixed: await runJson<{ items_per_s: number; best_batch: number; tried: Record<string, number> }>('scripts/bench/raw-embed.ts', [String(bert.instances), String(bert.intra_op_threads), seconds, quick ? '16' : '8,16,32,64']),
-    step_b1: await runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', ['1', seconds, String(rnn.intra_op_threads)]),
-    step_b32: await runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', ['32', seconds, String(rnn.intra_op_threads)]),
-    cnn_b64: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-cnn', '64', seconds, '2']),
-    gan_b32: await runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', ['fashion-dcgan', '32', seconds, '2']),
-  };
+  const rawEmbed = () => runJson<{ items_per_s: number; best_batch: number; tried: Record<string, number> }>('scripts/bench/raw-embed.ts', [String(bert.instances), String(bert.intra_op_threads), seconds, quick ? '16' : '8,16,32,64']);
+  const rawStep = (batch: number) => runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', [String(batch), seconds, String(rnn.intra_op_threads)]);
+  const rawImages = (model: string, batch: number) => runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', [model, String(batch), seconds, '2']);
+
+  console.log('ortserve, each load after its raw onnxruntime ceiling (no HTTP)...');
+  const cnn_b64 = await rawImages('fashion-cnn', 64);
+  const classify = await measure(u, on(u, upload, 64), 'fashion-cnn', true);
+  const embed_mixed = await rawEmbed();
+  const embed = await measure(u, on(u, sentence, 64), 'bert-mini', true);
+  const gan_b32 = await rawImages('fashion-dcgan', 32);
+  const generate_image = await measure(u, on(u, image, 32), 'fashion-dcgan', true);
+  const step_b1 = await rawStep(1);
+  const rnn_1 = await streams(u, 1);
+  const step_b32 = await rawStep(32);
+  const rnn_32 = await streams(u, 32);
+  const rnn_64 = await streams(u, 64);
+  const probe = probeLiveness(u);
+  const [c, e, g, t] = await Promise.all([on(u, upload, 16)(S), on(u, sentence, 16)(S), on(u, image, 16)(S), textStreams(u, 'fortune-rnn', 8, 64, S)]);
+  const mixed = { classify: c, embed: e, generate_image: g, rnn_8: t, live: await probe.stop() };
+  const raw = { embed_mixed, step_b1, step_b32, cnn_b64, gan_b32 };
+  const ort = { classify, embed, generate_image, rnn_1, rnn_32, rnn_64, mixed };
+  await child.stop();
 
   child = await startNaive(18501);
   console.log('naive baseline and HTTP ceiling...');

@@ -97,7 +97,7 @@ export function renderReport(r: Report): string {
     stream(o.rnn_32, r.raw.step_b32.tokens_per_s),
     stream(o.rnn_64),
     '',
-    `Raw onnxruntime ceilings (no HTTP; the server's thread settings): bert-mini on the same 50 sentences sorted by length, best batch ${r.raw.embed_mixed.best_batch}: ${f(r.raw.embed_mixed.items_per_s)} sentences/s (${tried}); fortune-rnn GRU step in a loop: ${f(r.raw.step_b1.tokens_per_s)} tokens/s at batch 1, ${f(r.raw.step_b32.tokens_per_s)} at batch 32; fashion-cnn batch 64 ${f(r.raw.cnn_b64.items_per_s)} img/s; fashion-dcgan batch 32 ${f(r.raw.gan_b32.items_per_s)} img/s.`,
+    `Raw onnxruntime ceilings (no HTTP; the server's thread settings; each measured right before the load it bounds): bert-mini on the same 50 sentences sorted by length, best batch ${r.raw.embed_mixed.best_batch}: ${f(r.raw.embed_mixed.items_per_s)} sentences/s (${tried}); fortune-rnn GRU step in a loop: ${f(r.raw.step_b1.tokens_per_s)} tokens/s at batch 1, ${f(r.raw.step_b32.tokens_per_s)} at batch 32; fashion-cnn batch 64 ${f(r.raw.cnn_b64.items_per_s)} img/s; fashion-dcgan batch 32 ${f(r.raw.gan_b32.items_per_s)} img/s.`,
   ];
   return lines.join('\n') + '\n';
 }
