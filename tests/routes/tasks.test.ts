@@ -17,12 +17,20 @@ afterAll(async () => {
 const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 describe('health and listing', () => {
-  it('is live and ready with all four bundled models', async () => {
+  it('is live and ready with all five bundled models', async () => {
     expect((await app.inject('/health/live')).statusCode).toBe(200);
     const ready = await app.inject('/health/ready');
     expect(ready.statusCode).toBe(200);
     const { models } = ready.json();
-    expect(Object.keys(models).sort()).toEqual(['bert-mini', 'fashion-cnn', 'fashion-dcgan', 'fortune-rnn']);
+    expect(Object.keys(models).sort()).toEqual(['bert-mini', 'bert-mini-topics', 'fashion-cnn', 'fashion-dcgan', 'fortune-rnn']);
+  });
+
+  it('serves the bundled classifier with no manifest: its settings come from the Hugging Face files', async () => {
+    const info = (await app.inject('/v1/models/bert-mini-topics')).json();
+    expect(info).toMatchObject({ task: 'text-classification', state: 'ready', warnings: [], sources: { task: expect.stringContaining('config.json'), labels: expect.stringContaining('id2label') } });
+    expect(info.labels).toHaveLength(19);
+    const res = await app.inject({ method: 'POST', url: '/v1/models/bert-mini-topics/classify', payload: { inputs: 'a small furry animal that purrs', top_k: 1 } });
+    expect(res.json().results[0].predictions[0].label).toBe('animal');
   });
 
   it('lists models with task, state, I/O and batching', async () => {
