@@ -3,6 +3,19 @@
 // a dynamic first axis, concurrent requests with the same trailing shapes are batched by
 // concatenating along it. A batch onnxruntime rejects is rerun one request at a time on the same
 // instance: only requests that fail alone get a 422.
+//
+// API (shared by the V2 JSON route, the V2 binary-extension route and gRPC ModelInfer):
+//   const { outputs, timing } = await entry.runtime.tensor.infer(
+//     { inputs, outputs?, raw? }, { signal?, deadline? ... CallOptions });
+//   - inputs: V2Tensor[]: { name, datatype, shape } plus either `data` (JSON, flat or nested) or
+//     `raw` (a Uint8Array of little-endian bytes, BYTES as 4-byte-length-prefixed elements; see
+//     v2-raw.ts). fromV2() does every name/datatype/shape/size check for both; errors are
+//     Errors.INVALID_INPUT (400) naming the tensor, a model that rejects the tensors UNPROCESSABLE (422).
+//   - outputs: [{ name, raw? }] picks outputs (default: every tensor output); `raw: true` returns
+//     that output as bytes; `raw: true` on the request returns all of them as bytes.
+//   - result outputs: InferOutput[] in the order asked: { name, datatype, shape } plus `data`
+//     (JSON-ready array: int64 as numbers, BOOL as booleans) or `raw` (Uint8Array; a view over the
+//     output tensor, no copy). Test with `'raw' in output`.
 import { Errors } from '../errors.ts';
 import type { CallOptions, ModelContext } from '../pipelines/context.ts';
 import { withoutPaths } from '../repository/repository.ts';
@@ -10,12 +23,24 @@ import { RuntimeError } from '../runtime/errors.ts';
 import type { TensorInfo, TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { Executor } from '../runtime/scheduler.ts';
+import { encodeRaw } from './v2-raw.ts';
 import { fromV2, toV2, v2Datatype, type V2Tensor } from './v2-tensors.ts';
 
 export interface InferRequest {
   inputs: V2Tensor[];
-  outputs?: { name: string }[];
+  /** The outputs to return, in this order (default: every tensor output); `raw` returns one as bytes. */
+  outputs?: { name: string; raw?: boolean }[];
+  /** Return every output as raw bytes. */
+  raw?: boolean;
 }
+
+interface OutputHead {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+/** One output: JSON-ready `data`, or `raw` little-endian bytes when asked for. */
+export type InferOutput = OutputHead & ({ data: unknown[] } | { raw: Uint8Array });
 
 type Outputs = Record<string, TensorValue>;
 
@@ -31,7 +56,7 @@ export interface TensorInferRunner {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   batchable: boolean;
-  infer(req: InferRequest, options: CallOptions): Promise<{ outputs: (V2Tensor & { data: unknown[] })[]; timing: Timing }>;
+  infer(req: InferRequest, options: CallOptions): Promise<{ outputs: InferOutput[]; timing: Timing }>;
   warmup(): Promise<void>;
 }
 
@@ -146,7 +171,13 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     async infer(req, options) {
       const item = prepare(req);
       const { value, timing } = await op.submit(item, { ...options, key: item.key });
-      return { outputs: item.fetches.map((name) => toV2(name, value[name]!)), timing };
+      const asRaw = new Set(req.raw ? item.fetches : (req.outputs ?? []).filter((o) => o.raw).map((o) => o.name));
+      const outputs = item.fetches.map((name): InferOutput => {
+        const t = value[name];
+        if (!t) throw new Error(`no output '${name}' from model '${ctx.source.name}'. This is a bug.`);
+        return asRaw.has(name) ? { name, datatype: v2Datatype(t.type), shape: t.dims, raw: encodeRaw(t) } : toV2(name, t);
+      });
+      return { outputs, timing };
     },
     async warmup() {
       const inputs = info.inputs.map((i) => {

@@ -1,13 +1,10 @@
 // KServe V2 (Open Inference Protocol) tensors ↔ onnxruntime tensors: datatype names, nested or
-// flat `data`, shape checks with messages that name the tensor.
+// flat JSON `data` or raw bytes (v2-raw.ts), shape checks with messages that name the tensor.
 import { Errors } from '../errors.ts';
 import type { TensorInfo, TensorType, TensorValue } from '../runtime/onnx.ts';
+import { decodeRaw, V2_DATATYPES } from './v2-raw.ts';
 
-const V2_TO_ORT: Record<string, TensorType> = {
-  BOOL: 'bool', UINT8: 'uint8', UINT16: 'uint16', UINT32: 'uint32', UINT64: 'uint64',
-  INT8: 'int8', INT16: 'int16', INT32: 'int32', INT64: 'int64',
-  FP16: 'float16', FP32: 'float32', FP64: 'float64', BYTES: 'string',
-};
+const V2_TO_ORT: Record<string, TensorType> = Object.fromEntries(Object.entries(V2_DATATYPES).map(([v2, d]) => [v2, d.type]));
 const ORT_TO_V2 = Object.fromEntries(Object.entries(V2_TO_ORT).map(([v2, ort]) => [ort, v2])) as Record<string, string>;
 
 export function v2Datatype(type: string | undefined): string {
@@ -18,7 +15,10 @@ export interface V2Tensor {
   name: string;
   datatype: string;
   shape: number[];
-  data: unknown;
+  /** JSON data: flat or nested, row-major. */
+  data?: unknown;
+  /** Or the tensor's raw bytes (gRPC raw_input_contents, REST binary extension); exactly one of the two. */
+  raw?: Uint8Array;
 }
 
 /** Row-major leaves of nested arrays; iterative, so any nesting depth a JSON body can carry is fine. */
@@ -63,7 +63,7 @@ function typed(type: TensorType, values: unknown[], name: string): TensorValue['
   }
 }
 
-/** Validates one V2 input against the graph's declaration and converts it. */
+/** Validates one V2 input (JSON `data` or `raw` bytes) against the graph's declaration and converts it. */
 export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorValue {
   const { name } = input;
   if (!info) throw bad(`unexpected input '${name}'`);
@@ -79,6 +79,11 @@ export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorVal
   }
   // Some onnxruntime kernels (the GRU among them) abort the whole process on an empty tensor.
   if (input.shape.includes(0)) throw bad(`input '${name}': shape [${input.shape}] has a zero dimension; empty tensors are not accepted`);
+  if (input.raw !== undefined) {
+    if (input.data !== undefined) throw bad(`input '${name}' has both data and binary data; send one`);
+    return decodeRaw(name, input.datatype, input.shape, input.raw);
+  }
+  if (input.data === undefined) throw bad(`input '${name}' has no data`);
   const values = flatten(input.data);
   const size = input.shape.reduce((a, b) => a * b, 1);
   if (values.length !== size) throw bad(`input '${name}': ${values.length} values do not fill shape [${input.shape}] (${size} expected)`);

@@ -30,7 +30,7 @@ export const V2InferBody = Type.Object({
       shape: Type.Array(Type.Integer({ minimum: 0 })),
       datatype: Type.String(),
       parameters: Type.Optional(Parameters),
-      data: Type.Unknown({ description: 'flat or nested array in row-major order' }),
+      data: Type.Optional(Type.Unknown({ description: 'flat or nested array in row-major order; absent when the tensor is sent as binary data (parameters.binary_data_size)' })),
     }),
     { minItems: 1 },
   ),
@@ -43,5 +43,13 @@ export const V2InferResponse = Type.Object({
   model_version: Type.String(),
   id: Type.Optional(Type.String()),
   parameters: Type.Optional(Parameters),
-  outputs: Type.Array(Type.Object({ name: Type.String(), datatype: Type.String(), shape: Type.Array(Type.Integer()), data: Type.Array(Type.Unknown()) })),
+  outputs: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      datatype: Type.String(),
+      shape: Type.Array(Type.Integer()),
+      parameters: Type.Optional(Parameters),
+      data: Type.Optional(Type.Array(Type.Unknown(), { description: 'absent for an output sent as binary data (parameters.binary_data_size)' })),
+    }),
+  ),
 });
