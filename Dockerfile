@@ -37,7 +37,11 @@ RUN node -e "const [major] = process.versions.node.split('.'); if (Number(major)
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${BASE_IMAGE}
+# MALLOC_ARENA_MAX=2: glibc gives each of the ~10 threads that allocate (main, workers,
+# onnxruntime) its own arena by default; two arenas cut the resident set after overload by ~80 MB
+# (725 → 638 MB after 8 s at 200 connections per model) with no throughput loss.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=8080 \
     ORTSERVE_MODELS=/app/models

@@ -53,7 +53,8 @@ export function killWithParent(proc: ChildProcess): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 }
 
-export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, env, '/health/ready');
+// As `npm start` and the image run it: glibc limited to two malloc arenas (see the Dockerfile).
+export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env }, '/health/ready');
 export const startNaive = (port: number, env: Record<string, string> = {}) => start('scripts/bench/naive-server.ts', port, env, '/health/live');
 export const startTransformersJs = (port: number) => start('scripts/bench/transformers-server.ts', port, {}, '/health/live');
 

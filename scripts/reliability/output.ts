@@ -21,7 +21,9 @@ export function writeReport(dir: string, name: string, report: object, md: strin
 
 /** The ORTSERVE_* settings the server child inherits from this environment (reported with the run). */
 export function serverEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ORTSERVE_') && e[1] !== undefined));
+  const settings = Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ORTSERVE_') && e[1] !== undefined);
+  // startOrtserve() runs the server as `npm start` and the image do, with two malloc arenas.
+  return Object.fromEntries([...settings, ['MALLOC_ARENA_MAX', process.env.MALLOC_ARENA_MAX ?? '2']]);
 }
 
 /** One pass/fail line of a report. */
