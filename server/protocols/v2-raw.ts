@@ -77,7 +77,8 @@ export function decodeRaw(name: string, datatype: string, shape: readonly number
     if (i >= 0) throw bad(`input '${name}': BOOL element ${i} is byte ${bytes[i]}, expected 0 or 1`);
   }
   const aligned = bytes.byteOffset % width === 0 && bytes.buffer instanceof ArrayBuffer;
-  const source = aligned ? bytes : bytes.slice();
+  // A copy even when `bytes` is a Buffer, whose slice() is a view.
+  const source = aligned ? bytes : new Uint8Array(bytes);
   return { type, dims, data: new View(source.buffer as ArrayBuffer, source.byteOffset, count) };
 }
 

@@ -1,13 +1,16 @@
-// KServe V2 / Open Inference Protocol over HTTP, for every model (as Triton speaks it).
+// KServe V2 / Open Inference Protocol over HTTP, for every model (as Triton speaks it), with
+// Triton's binary tensor data extension on infer (protocols/v2-binary.ts).
 // Errors here use the protocol's {"error": "..."} body with Triton's status mapping.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
 import { describeError } from '../plugins/error-handler.ts';
 import type { ModelEntry } from '../models/entry.ts';
+import { attachBinary, binaryOutputs, binaryResponse, HEADER_LENGTH, headerLength, rawBinaryRequest, SAGEMAKER_BINARY, splitBody, v2Inputs } from '../protocols/v2-binary.ts';
 import { v2Datatype } from '../protocols/v2-tensors.ts';
 import { isValidModelName } from '../repository/repository.ts';
-import { V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
+import { V2BinaryResponse, V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
 import { repositoryRoutes } from './repository.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
 
@@ -42,7 +45,7 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v2', { schema: { tags: ['kserve-v2'], summary: 'Server metadata', response: { 200: Type.Object({ name: Type.String(), version: Type.String(), extensions: Type.Array(Type.String()) }) } } }, async () => ({
     name: 'ortserve',
     version: VERSION,
-    extensions: app.config.adminToken ? ['model_repository'] : [],
+    extensions: ['binary_tensor_data', ...(app.config.adminToken ? ['model_repository'] : [])],
   }));
 
   app.get('/v2/health/live', { schema: { tags: ['kserve-v2'], response: { 200: Type.Object({ live: Type.Boolean() }) } } }, async () => ({ live: true }));
@@ -68,20 +71,64 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
     });
   }
 
-  for (const url of bothPaths('/infer')) {
-    app.post(url, { schema: { tags: ['kserve-v2'], summary: 'Inference with JSON tensors', params: V2Params, body: V2InferBody, response: { 200: V2InferResponse, ...errors } } }, async (request, reply) => {
-      const { tensor, source, name } = ready(find(request.params));
-      const body = request.body;
-      const { outputs, timing } = await tensor.infer({ inputs: body.inputs, outputs: body.outputs }, { signal: clientSignal(request, reply) });
-      timingHeaders(reply, [timing]);
-      return {
-        model_name: name,
-        model_version: source.version,
-        ...(body.id !== undefined ? { id: body.id } : {}),
-        outputs,
-      };
-    });
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  /** Fastify's JSON parsing (with its prototype-poisoning checks), as a function. */
+  function parseJson(request: FastifyRequest, text: string): unknown {
+    let result: { err: Error | null; value?: unknown } = { err: null };
+    jsonParser(request, text, (err, value) => (result = { err, value }));
+    if (result.err) throw result.err;
+    return result.value;
   }
+
+  /**
+   * Infer bodies: JSON as usual, or, when Inference-Header-Content-Length (or SageMaker's
+   * json-header-size) is given, a JSON header followed by binary tensor data. Triton's Python
+   * client sends no Content-Type at all, hence the catch-all. Buffered within the body limit.
+   */
+  async function parseInferBody(request: FastifyRequest, body: Buffer): Promise<unknown> {
+    const contentType = request.headers['content-type'];
+    const length = headerLength(request.headers[HEADER_LENGTH], contentType);
+    if (length === undefined) {
+      const media = contentType?.split(';')[0]!.trim().toLowerCase();
+      if (media === 'application/octet-stream' || media === SAGEMAKER_BINARY) {
+        throw new Errors.INVALID_INPUT(`a ${media} body needs the Inference-Header-Content-Length header: the byte length of the JSON header before the binary tensor data`);
+      }
+      return parseJson(request, body.toString('utf8'));
+    }
+    if (length === 0) {
+      const { tensor, name } = ready(find(request.params as V2Params));
+      return rawBinaryRequest(name, tensor.inputs, body);
+    }
+    const { json, binary } = splitBody(body, length);
+    let header: unknown;
+    try {
+      header = parseJson(request, json);
+    } catch {
+      throw new Errors.INVALID_INPUT(`the JSON header (the first ${length} bytes, per Inference-Header-Content-Length) is not valid JSON`);
+    }
+    return attachBinary(header, binary);
+  }
+
+  await app.register(async (scope) => {
+    const infer = scope.withTypeProvider<TypeBoxTypeProvider>();
+    for (const type of ['application/json', 'application/octet-stream', SAGEMAKER_BINARY, '*']) infer.addContentTypeParser(type, { parseAs: 'buffer' }, parseInferBody);
+
+    for (const url of bothPaths('/infer')) {
+      infer.post(url, { schema: { tags: ['kserve-v2'], summary: 'Inference with JSON or binary tensors', params: V2Params, body: V2InferBody, response: { 200: { content: { 'application/json': { schema: V2InferResponse }, 'application/octet-stream': { schema: V2BinaryResponse } } }, ...errors } } }, async (request, reply) => {
+        const { tensor, source, name } = ready(find(request.params));
+        const body = request.body;
+        const { outputs, timing } = await tensor.infer({ inputs: v2Inputs(body.inputs), ...binaryOutputs(body) }, { signal: clientSignal(request, reply) });
+        timingHeaders(reply, [timing]);
+        const head = { model_name: name, model_version: source.version, ...(body.id !== undefined ? { id: body.id } : {}) };
+        if (!outputs.some((o) => 'raw' in o)) return { ...head, outputs };
+        const binary = binaryResponse(head, outputs);
+        const sagemaker = request.headers['content-type']?.toLowerCase().startsWith(SAGEMAKER_BINARY);
+        reply.header(HEADER_LENGTH, String(binary.headerLength));
+        reply.type(sagemaker ? `${SAGEMAKER_BINARY};json-header-size=${binary.headerLength}` : 'application/octet-stream');
+        return reply.send(binary.body);
+      });
+    }
+  });
 
   if (app.config.adminToken) repositoryRoutes(app, app.config.adminToken);
 };

@@ -51,6 +51,9 @@ describe('v2-raw', () => {
       expect(Array.from(u.data as ArrayLike<unknown>)).toEqual(values);
       if (V2_DATATYPES[datatype]!.bytes! > 1) expect((u.data as ArrayBufferView).buffer).not.toBe(odd.buffer);
       expect([...encodeRaw(u)]).toEqual(bytes);
+      // A Buffer's slice() is a view: an unaligned Buffer must be copied all the same.
+      const buffer = Buffer.concat([Buffer.alloc(1), Buffer.from(bytes)]).subarray(1);
+      expect(Array.from(decodeRaw('x', datatype, [4], buffer).data as ArrayLike<unknown>)).toEqual(values);
       expect(rawByteSize(datatype, [2, 2])).toBe(bytes.length);
     });
 
