@@ -1,5 +1,6 @@
-// The ortserve application as a Fastify instance: plugins, then routes. It never listens;
-// server/server.ts (the process) and the tests decide how to run it.
+// The ortserve application as a Fastify instance: plugins, then routes (HTTP, and KServe V2 on
+// the gRPC server `app.grpc`). It never listens; server/server.ts (the process) and the tests
+// decide how to run it.
 import multipart from '@fastify/multipart';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
@@ -8,6 +9,7 @@ import concurrencyLimit from './plugins/concurrency-limit.ts';
 import cors from './plugins/cors.ts';
 import drain from './plugins/drain.ts';
 import errorHandler from './plugins/error-handler.ts';
+import grpc from './plugins/grpc.ts';
 import metrics from './plugins/metrics.ts';
 import models from './plugins/models.ts';
 import openapi from './plugins/openapi.ts';
@@ -16,6 +18,7 @@ import rateLimit from './plugins/rate-limit.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
+import grpcV2 from './routes/grpc-v2.ts';
 import health from './routes/health.ts';
 import modelRoutes from './routes/models.ts';
 import openai from './routes/openai.ts';
@@ -63,6 +66,7 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   app.addContentTypeParser(RAW_IMAGE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   await app.register(metrics);
   await app.register(models, { config, faultInjection });
+  await app.register(grpc, { maxMessageBytes: config.bodyLimit });
 
   await app.register(health);
   await app.register(modelRoutes);
@@ -73,6 +77,7 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(tei);
   await app.register(openai);
   await app.register(v2);
+  await app.register(grpcV2);
   await app.register(playground);
   return app;
 }

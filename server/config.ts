@@ -46,6 +46,9 @@ export const SETTINGS = {
   corsOrigins: setting({ flag: 'cors-origins', env: 'ORTSERVE_CORS_ORIGINS', kind: 'string', default: undefined, doc: 'CORS: comma-separated allowed origins, or * (default: CORS off, no CORS headers)' }),
   rateLimitMax: setting({ flag: 'rate-limit-max', env: 'ORTSERVE_RATE_LIMIT_MAX', kind: 'int', default: undefined, doc: 'Rate limit: requests per client IP per window (default: off); over it → 429 with Retry-After' }),
   rateLimitWindowMs: setting({ flag: 'rate-limit-window-ms', env: 'ORTSERVE_RATE_LIMIT_WINDOW_MS', kind: 'int', default: 60_000, doc: 'Rate limit window' }),
+  grpcPort: setting({ flag: 'grpc-port', env: 'ORTSERVE_GRPC_PORT', kind: 'int', default: 8081, doc: 'Port of the gRPC server (KServe V2 inference.GRPCInferenceService and grpc.health.v1, on --host); 0 turns gRPC off' }),
+  grpcTlsCert: setting({ flag: 'grpc-tls-cert', env: 'ORTSERVE_GRPC_TLS_CERT', kind: 'string', default: undefined, doc: 'gRPC over TLS: PEM certificate chain file, with --grpc-tls-key (default: plaintext HTTP/2)' }),
+  grpcTlsKey: setting({ flag: 'grpc-tls-key', env: 'ORTSERVE_GRPC_TLS_KEY', kind: 'string', default: undefined, doc: 'gRPC over TLS: PEM private key file of --grpc-tls-cert' }),
   drainTimeoutMs: setting({ flag: 'drain-timeout-ms', env: 'ORTSERVE_DRAIN_TIMEOUT_MS', kind: 'int', default: 30_000, doc: 'On SIGTERM/SIGINT, how long queued and in-flight work may take before exit' }),
 } as const;
 

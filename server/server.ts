@@ -1,4 +1,7 @@
-// The ortserve process: config, logger, listen, graceful shutdown. The only file that listens.
+// The ortserve process: config, logger, listen (HTTP, and gRPC on --grpc-port), graceful shutdown.
+// The only file that listens.
+import { ServerCredentials } from '@grpc/grpc-js';
+import fs from 'node:fs';
 import { buildApp } from './app.ts';
 import { helpText, loadConfig, type Config } from './config.ts';
 
@@ -16,6 +19,17 @@ function parseConfig(): Config {
 }
 
 const config = parseConfig();
+if (Boolean(config.grpcTlsCert) !== Boolean(config.grpcTlsKey)) {
+  console.error(`--grpc-tls-cert and --grpc-tls-key go together: give both, or neither for plaintext gRPC\n\n${helpText()}`);
+  process.exit(2);
+}
+
+/** Plaintext HTTP/2, or TLS from the PEM files of --grpc-tls-cert / --grpc-tls-key. */
+function grpcCredentials(): ServerCredentials {
+  if (!config.grpcTlsCert || !config.grpcTlsKey) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: fs.readFileSync(config.grpcTlsCert), private_key: fs.readFileSync(config.grpcTlsKey) }], false);
+}
+
 const app = await buildApp({ config, logger: { level: config.logLevel } });
 
 let stopping = false;
@@ -42,6 +56,10 @@ process.once('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   await app.listen({ host: config.host, port: config.port });
+  if (config.grpcPort !== 0) {
+    const port = await app.grpc.listen(config.host, config.grpcPort, grpcCredentials());
+    app.log.info({ port, tls: Boolean(config.grpcTlsCert) }, 'gRPC server listening (KServe V2 inference.GRPCInferenceService, grpc.health.v1)');
+  }
 } catch (err) {
   app.log.error({ err }, 'could not listen');
   process.exit(1);

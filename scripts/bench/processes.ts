@@ -33,7 +33,8 @@ async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<voi
 }
 
 function start(script: string, port: number, env: Record<string, string>, readyPath: string): Promise<Child> {
-  const proc = spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // gRPC is off unless `env` gives ORTSERVE_GRPC_PORT: servers started side by side would all want 8081.
+  const proc = spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   return waitFor(url + readyPath, proc, 120_000).then(() => ({
     url,

@@ -2,6 +2,7 @@
 // `limit` model requests are in progress at once, from arrival until their response closes
 // (streams included); the next ones get 429 + Retry-After before their body is parsed, so an
 // overload costs the server almost nothing. Health, metrics, docs and the playground are exempt.
+// gRPC inference calls count against the same limit (admitModelRequest).
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.ts';
@@ -15,19 +16,30 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Model requests in progress (counted against --max-concurrent-requests). */
     activeRequests: () => number;
+    /** Counts one model request that is not HTTP (a gRPC call) against the limit: its release, or SERVER_BUSY. */
+    admitModelRequest: () => () => void;
   }
 }
 
 export default fp<{ limit: number }>(
   async (app, { limit }) => {
     let active = 0;
-    app.decorate('activeRequests', () => active);
-    app.addHook('onRequest', async (request, reply) => {
-      if (!isModelRequest(request)) return;
+    function admit(): () => void {
       if (active >= limit) throw new Errors.SERVER_BUSY(limit);
       active++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        active--;
+      };
+    }
+    app.decorate('activeRequests', () => active);
+    app.decorate('admitModelRequest', admit);
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isModelRequest(request)) return;
       // 'close' fires exactly once per response: after it finished, or when the client left.
-      reply.raw.once('close', () => active--);
+      reply.raw.once('close', admit());
     });
   },
   { name: 'concurrency-limit' },

@@ -1,7 +1,7 @@
 // One place that turns any thrown error into the JSON error shape. Client errors keep their
 // message; 5xx answers never carry a stack trace, a server path or internal detail. 429 and 503
 // answers say when to retry. The KServe V2 and OpenAI routes and SSE error events reuse
-// `describeError` for their own body shapes.
+// `describeError` for their own body shapes, and the gRPC server `describeAny`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
@@ -14,23 +14,26 @@ export interface ErrorDescription {
   message: string;
 }
 
-/** Status, code and client-safe message of any error; sets Retry-After and logs server faults. */
-export function describeError(error: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
+/** Status, code and client-safe message of any error, whatever protocol answers it (REST, V2, gRPC). */
+export function describeAny(error: Error, modelsRoot: string): ErrorDescription {
   const err = toAppError(error);
   const statusCode = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
   const known = isAppError(err) && typeof err.code === 'string';
-  if (statusCode >= 500) request.log.error({ err }, 'request failed');
+  const message = statusCode === 500 && !known ? 'Internal Server Error' : statusCode >= 500 ? withoutPaths(err.message, modelsRoot) : err.message;
+  return { statusCode, code: known ? err.code : 'ORT_INTERNAL', message };
+}
+
+/** describeAny for an HTTP request; sets Retry-After and logs server faults. */
+export function describeError(error: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
+  const described = describeAny(error, request.server.config.models);
+  const { statusCode, code } = described;
+  if (statusCode >= 500) request.log.error({ err: toAppError(error) }, 'request failed');
   // Overload and transient unavailability: tell clients when to retry (TEI and Triton do too).
   if ((statusCode === 429 || statusCode === 503) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
-  const message =
-    statusCode === 500 && !known
-      ? 'Internal Server Error'
-      : known && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}`
-        : statusCode >= 500
-          ? withoutPaths(err.message, request.server.config.models)
-          : err.message;
-  return { statusCode, code: known ? err.code : 'ORT_INTERNAL', message };
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { ...described, message: `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}` };
+  }
+  return described;
 }
 
 export default fp(

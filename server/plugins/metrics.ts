@@ -7,9 +7,9 @@ import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { SchedulerHooks } from '../runtime/policy.ts';
 
-const PREFIX = 'ortserve_';
+export const PREFIX = 'ortserve_';
 /** Latency buckets in seconds, shared by every duration histogram. */
-const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Padded tokens per real token of a text batch (1 = no padding). */
 const PADDING_RATIOS = [1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5];

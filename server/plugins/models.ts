@@ -16,8 +16,8 @@ declare module 'fastify' {
     config: Config;
     /** The ready model `name` and its pipeline for `route`, or the matching 4xx/503 error. */
     pipelineFor<T extends Pipeline['task']>(name: string, route: string, tasks: readonly T[]): { entry: ReadyModel; pipeline: Extract<Pipeline, { task: T }> };
-    /** The ready model `name` (any task, V2 included), or the matching 4xx/503 error. */
-    readyModel(name: string): ReadyModel;
+    /** The ready model `name` (any task, V2 included; at `version` when given), or the matching 4xx/503 error. */
+    readyModel(name: string, version?: string): ReadyModel;
   }
 }
 
@@ -27,10 +27,11 @@ export default fp<{ config: Config; faultInjection?: boolean }>(
     app.decorate('config', config);
     app.decorate('models', registry);
 
-    function readyModel(name: string): ReadyModel {
+    function readyModel(name: string, version?: string): ReadyModel {
       if (!isValidModelName(name)) throw new Errors.INVALID_MODEL_NAME(name);
       const entry = registry.get(name);
       if (!entry) throw new Errors.MODEL_NOT_FOUND(name);
+      if (version && entry.source && version !== entry.source.version) throw new Errors.MODEL_NOT_FOUND(`${name}' version '${version}`);
       if (entry.state !== 'ready') throw new Errors.MODEL_NOT_READY(name, entry.state === 'failed' ? entry.error : entry.state);
       return entry;
     }

@@ -1,6 +1,7 @@
 // Model management in the shape of Triton's repository extension: index, load (re-read the
 // folder and hot-swap), unload. Registered only when an admin token is configured, and then
-// every call needs "Authorization: Bearer <token>".
+// every call needs "Authorization: Bearer <token>". routes/grpc-v2.ts serves the same three
+// operations over gRPC with these functions.
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -21,6 +22,34 @@ export function authorized(header: string | undefined, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
 }
 
+export type RepositoryIndexEntry = Static<typeof IndexEntry>;
+
+/** Every model folder and every loaded model, with its state (REST and gRPC RepositoryIndex). */
+export async function repositoryIndex(app: FastifyInstance): Promise<RepositoryIndexEntry[]> {
+  const folders = (await fs.readdir(app.config.models, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  const names = new Set([...folders, ...app.models.list().map((m) => m.name)]);
+  return [...names].sort().map((name) => {
+    const m = app.models.get(name);
+    if (!m) return { name, state: 'UNAVAILABLE', reason: 'not loaded' };
+    const reason =
+      m.state === 'failed' ? m.error : m.state === 'unavailable' ? 'unloaded' : m.state === 'ready' && m.reloadError ? `reload failed, previous version serving: ${m.reloadError}` : undefined;
+    return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(reason ? { reason } : {}) };
+  });
+}
+
+/** Loads or re-reads model `name` (hot swap); throws unless it ends up ready. */
+export async function loadModel(app: FastifyInstance, name: string): Promise<void> {
+  if (!isValidModelName(name)) throw new Errors.INVALID_MODEL_NAME(name);
+  const entry = await app.models.load(name);
+  if (entry.state !== 'ready') throw new Errors.INVALID_INPUT(`failed to load '${name}': ${entry.state === 'failed' ? entry.error : entry.state}`);
+}
+
+/** Stops serving model `name` after its queued work; MODEL_NOT_FOUND when it is not loaded. */
+export async function unloadModel(app: FastifyInstance, name: string): Promise<void> {
+  if (!isValidModelName(name)) throw new Errors.INVALID_MODEL_NAME(name);
+  if (!(await app.models.unload(name))) throw new Errors.MODEL_NOT_FOUND(name);
+}
+
 export function repositoryRoutes(app: FastifyInstance, token: string): void {
   const errors = { 400: V2Error, 401: V2Error, 404: V2Error };
   app.register(async (admin) => {
@@ -30,26 +59,13 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
       }
     });
 
-    admin.post('/v2/repository/index', { schema: { tags: ['model-repository'], summary: 'Every model folder and its state', response: { 200: Type.Array(IndexEntry), ...errors } } }, async () => {
-      const folders = (await fs.readdir(app.config.models, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-      const names = new Set([...folders, ...app.models.list().map((m) => m.name)]);
-      return [...names].sort().map((name) => {
-        const m = app.models.get(name);
-        if (!m) return { name, state: 'UNAVAILABLE', reason: 'not loaded' };
-        const reason =
-          m.state === 'failed' ? m.error : m.state === 'unavailable' ? 'unloaded' : m.state === 'ready' && m.reloadError ? `reload failed, previous version serving: ${m.reloadError}` : undefined;
-        return { name, ...(m.source ? { version: m.source.version } : {}), state: STATES[m.state], ...(reason ? { reason } : {}) };
-      });
-    });
+    admin.post('/v2/repository/index', { schema: { tags: ['model-repository'], summary: 'Every model folder and its state', response: { 200: Type.Array(IndexEntry), ...errors } } }, async () => repositoryIndex(app));
 
     admin.post<{ Params: Static<typeof Params> }>(
       '/v2/repository/models/:model/load',
       { schema: { tags: ['model-repository'], summary: 'Load or re-read a model (hot swap; in-flight requests finish on the old one)', params: Params, response: { 200: Type.Object({}), ...errors } } },
       async (request) => {
-        const { model } = request.params;
-        if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
-        const entry = await app.models.load(model);
-        if (entry.state !== 'ready') throw new Errors.INVALID_INPUT(`failed to load '${model}': ${entry.state === 'failed' ? entry.error : entry.state}`);
+        await loadModel(app, request.params.model);
         return {};
       },
     );
@@ -58,9 +74,7 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
       '/v2/repository/models/:model/unload',
       { schema: { tags: ['model-repository'], summary: 'Stop serving a model after its queued work', params: Params, response: { 200: Type.Object({}), ...errors } } },
       async (request) => {
-        const { model } = request.params;
-        if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
-        if (!(await app.models.unload(model))) throw new Errors.MODEL_NOT_FOUND(model);
+        await unloadModel(app, request.params.model);
         return {};
       },
     );

@@ -15,7 +15,8 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
   const port = await freePort();
   let output = '';
   const proc = spawn(process.execPath, [path.join(ROOT, 'server/server.ts')], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ...env },
+    // gRPC is off unless a test asks for a port: parallel servers would all want the default 8081.
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d) => (output += d));
