@@ -9,6 +9,7 @@ import { formParts, rawForms } from './multipart.ts';
 import { hostileString } from './strings.ts';
 import * as bodies from './task-bodies.ts';
 import * as text from './text-bodies.ts';
+import { v2BinaryRequests } from './binary-bodies.ts';
 import { v2Bodies, type V2ModelMeta } from './tensors.ts';
 
 export interface Discovered {
@@ -71,6 +72,14 @@ function v2(d: Discovered): fc.Arbitrary<FuzzCase> {
     { weight: 5, arbitrary: infer.map((c) => fuzzCase({ route: 'POST /v2/models/:model/infer', method: c.method, url: `/v2/models/${c.model}${c.version}/infer`, headers: { 'content-type': c.type }, body: c.body })) },
     { weight: 1, arbitrary: metadata.map((c) => fuzzCase({ route: 'GET /v2/models/:model[/ready]', method: c.method, url: `/v2/models/${c.model}${c.version}${c.suffix}`, headers: {} })) },
   );
+}
+
+/** V2 infer in Triton's binary tensor data extension (framing right or broken), on the models' own inputs. */
+function v2Binary(d: Discovered): fc.Arbitrary<FuzzCase> {
+  return fc
+    .constantFrom(...d.v2)
+    .chain((meta) => fc.record({ model: fc.oneof({ weight: 8, arbitrary: fc.constant(meta.name) }, { weight: 1, arbitrary: modelSegment(d.models) }), request: v2BinaryRequests(meta) }))
+    .map(({ model, request }) => fuzzCase({ route: 'POST /v2/models/:model/infer (binary)', method: 'POST', url: `/v2/models/${model}/infer`, headers: request.headers, body: request.body }));
 }
 
 const PATHS = [
@@ -151,5 +160,7 @@ export function routeGroups(d: Discovered): RouteGroup[] {
     { name: 'openai embeddings', weight: 30, cases: finish(openai) },
     { name: 'kserve v2', weight: 50, cases: finish(v2(d)) },
     { name: 'listings, health, docs, other paths', weight: 40, cases: finish(misc(d)) },
+    // Not finish(): its fc.option(headerNoise, { freq: 10 }) adds noise to 9 cases in 10 (freq is the odds of the nil value), which stops most binary bodies before the framing is read.
+    { name: 'kserve v2 binary extension', weight: 30, cases: fc.tuple(v2Binary(d), fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: headerNoise })).map(([c, extra]) => (extra ? fuzzCase({ ...c, headers: { ...c.headers, ...extra } }) : c)) },
   ];
 }
