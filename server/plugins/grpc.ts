@@ -10,6 +10,7 @@ import client from 'prom-client';
 import { Errors } from '../errors.ts';
 import { healthService, INFERENCE_SERVICE_NAME, type ServingStatus } from '../protocols/grpc/proto.ts';
 import { GrpcError, grpcStatus } from '../protocols/grpc/status.ts';
+import { deadlinePassed } from '../runtime/errors.ts';
 import type { RequestOptions } from '../runtime/request.ts';
 import { describeAny } from './error-handler.ts';
 import { PREFIX, SECONDS } from './metrics.ts';
@@ -56,8 +57,12 @@ export default fp<{ maxMessageBytes: number }>(
       return (call, callback) => {
         const started = performance.now();
         const controller = new AbortController();
-        call.once('cancelled', () => controller.abort());
         const ctx: CallContext = { signal: controller.signal, timeoutMs: timeLeft(call), metadata: call.metadata };
+        // grpc-js cancels the call when its deadline passes (its timer runs first): that is a deadline, not a client gone.
+        call.once('cancelled', () => {
+          const left = timeLeft(call);
+          controller.abort(left !== undefined && left < 5 ? deadlinePassed(ctx.model ?? '', ctx.timeoutMs ?? 0) : undefined);
+        });
         let release = () => {};
         const finish = (code: grpc.status) => {
           release();
