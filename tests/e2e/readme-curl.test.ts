@@ -78,4 +78,12 @@ describe('README curl examples', () => {
     }
     expect(failures).toEqual([]);
   });
+
+  it('the binary tensor data example in Node runs as written from the repository root', { timeout: 60_000 }, async () => {
+    const blocks = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('inference-header-content-length'));
+    expect(blocks).toHaveLength(1);
+    const script = blocks[0]!.replaceAll('localhost:8080', bundled.url.replace('http://', ''));
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+    expect(stdout.trim()).toBe('[ 9, 2, 1, 1 ]');
+  });
 });
