@@ -91,7 +91,10 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
     if (length === undefined) {
       const media = contentType?.split(';')[0]!.trim().toLowerCase();
       if (media === 'application/octet-stream' || media === SAGEMAKER_BINARY) {
-        throw new Errors.INVALID_INPUT(`a ${media} body needs the Inference-Header-Content-Length header: the byte length of the JSON header before the binary tensor data`);
+        throw new Errors.INVALID_INPUT(`an ${media} body needs the Inference-Header-Content-Length header: the byte length of the JSON header before the binary tensor data`);
+      }
+      if (media !== undefined && media !== 'application/json') {
+        throw new Errors.UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json, or a JSON header and binary tensor data with Inference-Header-Content-Length');
       }
       return parseJson(request, body.toString('utf8'));
     }

@@ -28,7 +28,7 @@ function framed(header: object, ...chunks: Buffer[]): { body: Buffer; length: nu
   return { body: Buffer.concat([json, ...chunks]), length: json.byteLength };
 }
 
-function post(model: string, payload: Buffer | object, headers: Record<string, string> = {}) {
+function post(model: string, payload: Buffer | string | object, headers: Record<string, string> = {}) {
   return app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers, payload: payload as Buffer });
 }
 
@@ -156,13 +156,16 @@ describe('malformed binary requests are 400s with a message', () => {
 
   it('header length missing, not a number, or larger than the body', async () => {
     const { body, length } = good();
-    expect400(await raw(body, {}), 'a application/octet-stream body needs the Inference-Header-Content-Length header: the byte length of the JSON header before the binary tensor data');
+    expect400(await raw(body, {}), 'an application/octet-stream body needs the Inference-Header-Content-Length header: the byte length of the JSON header before the binary tensor data');
     expect400(await raw(body, { [HEADER]: 'twelve' }), 'Inference-Header-Content-Length must be a byte count (a non-negative integer), got "twelve"');
     expect400(await raw(body, { [HEADER]: '-5' }), /must be a byte count/);
     expect400(await raw(body, { [HEADER]: '1e3' }), /must be a byte count/);
     expect400(await raw(body, { [HEADER]: String(body.byteLength + 1) }), `Inference-Header-Content-Length ${body.byteLength + 1} is larger than the body (${body.byteLength} bytes)`);
     expect400(await post('fashion-cnn', body, { 'content-type': 'application/vnd.sagemaker-triton.binary+json;json-header-size=x' }), 'json-header-size must be a byte count (a non-negative integer), got "x"');
     expect((await raw(body, { [HEADER]: String(length) })).statusCode).toBe(200);
+    const xml = await post('fashion-cnn', '<inputs/>', { 'content-type': 'application/xml' } as Record<string, string>);
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toEqual({ error: "Content-Type 'application/xml' is not accepted here; send application/json, or a JSON header and binary tensor data with Inference-Header-Content-Length" });
   });
 
   it('a header that is not JSON, or not an inference request', async () => {
