@@ -2,7 +2,7 @@
 # models, run as a non-root user.
 #
 #   docker build -t ortserve .
-#   docker run --rm -p 8080:8080 ortserve            (flags after the image: ortserve --help)
+#   docker run --rm -p 8080:8080 -p 8081:8081 ortserve   (REST and gRPC; flags after the image: ortserve --help)
 #
 # BASE_IMAGE must provide Node >= 24 at /usr/local/bin/node and npm (as node:24-slim does).
 # scripts/docker-smoke.sh builds and runs this file for real, with a local stand-in base when
@@ -44,6 +44,7 @@ ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=8080 \
+    ORTSERVE_GRPC_PORT=8081 \
     ORTSERVE_MODELS=/app/models
 RUN groupadd --gid 10001 ortserve \
  && useradd --uid 10001 --gid ortserve --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin ortserve \
@@ -59,7 +60,9 @@ COPY models ./models
 # system works). Your own models: mount a repository at /models and set ORTSERVE_MODELS=/models.
 VOLUME ["/models"]
 USER 10001:10001
+# REST (PORT), and KServe V2 over gRPC (ORTSERVE_GRPC_PORT, plaintext HTTP/2).
 EXPOSE 8080
+EXPOSE 8081
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "/app/scripts/docker/healthcheck.ts"]
 # Node is PID 1 (exec form, no npm or shell in between): `docker stop` sends SIGTERM straight to

@@ -162,7 +162,7 @@ describe('deploy/ manifests', () => {
     for (const { doc } of manifests) {
       if (doc.kind === 'Service') {
         expect(labels).toMatchObject(doc.spec.selector);
-        expect(portNames).toContain(doc.spec.ports[0].targetPort);
+        for (const p of doc.spec.ports) expect(portNames).toContain(p.targetPort);
       }
       if (doc.kind === 'PodDisruptionBudget') expect(labels).toMatchObject(doc.spec.selector.matchLabels);
       if (doc.kind === 'HorizontalPodAutoscaler') {
@@ -183,6 +183,18 @@ describe('deploy/ manifests', () => {
     expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
     expect(container.ports[0].containerPort).toBe(8080);
     expect(runtime.spec.containers[0].ports[0].containerPort).toBe(8080);
+  });
+
+  it('expose the gRPC port of ORTSERVE_GRPC_PORT in the image, the Deployment, the Service and the KServe runtime (grpc-v2)', () => {
+    const grpcPort = SETTINGS.grpcPort.default;
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${grpcPort}$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`^\\s+ORTSERVE_GRPC_PORT=${grpcPort} \\\\$`, 'm'));
+    expect(container.ports).toContainEqual({ name: 'grpc', containerPort: grpcPort, protocol: 'TCP' });
+    const service = one('deploy/service.yaml', 'Service');
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'grpc', port: grpcPort, targetPort: 'grpc' }));
+    expect(runtime.spec.protocolVersions).toEqual(['v2', 'grpc-v2']);
+    // KServe finds a runtime's gRPC port by the name h2c.
+    expect(runtime.spec.containers[0].ports).toContainEqual({ name: 'h2c', containerPort: grpcPort, protocol: 'TCP' });
   });
 
   it('use only settings the server knows, and the image the Dockerfile builds to run', () => {
