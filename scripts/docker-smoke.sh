@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the ortserve image and runs it for real: readiness, one request per task route, the
-# HEALTHCHECK, a non-root server process, and a clean drain when `docker stop` lands mid-load.
+# Builds the ortserve image and runs it for real: readiness, one request per task route, one
+# KServe V2 gRPC call (scripts/grpc-client.ts), the HEALTHCHECK, a non-root server process, and a
+# clean drain when `docker stop` lands mid-load.
 # Removes what it created and stops the Docker daemon it started.
 #
 #   bash scripts/docker-smoke.sh          (as root; `npm ci` first: the client runs on Node 24)
@@ -167,14 +168,20 @@ wait_ready() {
 }
 
 URL=http://127.0.0.1:$(free_port)
-log "running $CONTAINER on $URL (host network, bound to 127.0.0.1, memory limit 1 GiB)"
+GRPC_ADDRESS=127.0.0.1:$(free_port)
+log "running $CONTAINER on $URL, gRPC on $GRPC_ADDRESS (host network, bound to 127.0.0.1, memory limit 1 GiB)"
 CONTAINERS+=("$CONTAINER")
-docker run -d --name "$CONTAINER" --network host --memory 1g -e HOST=127.0.0.1 -e PORT="${URL##*:}" "$IMAGE" > /dev/null
+docker run -d --name "$CONTAINER" --network host --memory 1g -e HOST=127.0.0.1 -e PORT="${URL##*:}" \
+  -e ORTSERVE_GRPC_PORT="${GRPC_ADDRESS##*:}" "$IMAGE" > /dev/null
 wait_ready "$CONTAINER" "$URL"
 pass "ready (GET /health/ready 200) $READY_S s after start"
 
 client tasks "$URL" || die "task routes"
 pass "one request per task route"
+
+# pipefail: the client's exit status decides.
+"$NODE" "$ROOT/scripts/grpc-client.ts" "$GRPC_ADDRESS" fashion-cnn | sed 's/^/  /' || die "gRPC: metadata and ModelInfer on $GRPC_ADDRESS"
+pass "one KServe V2 gRPC ModelInfer (grpc-js client, official proto) on the container's gRPC port"
 
 health_start=$SECONDS
 until [[ $(docker inspect -f '{{.State.Health.Status}}' "$CONTAINER") == healthy ]]; do
@@ -209,7 +216,7 @@ VOLUME_URL=http://127.0.0.1:$(free_port)
 log "running $CONTAINER-volume: -v …/own-models:/models:ro ($(basename "$own_model") only), ORTSERVE_MODELS=/models, --read-only, server flag --log-level warn"
 CONTAINERS+=("$CONTAINER-volume")
 docker run -d --name "$CONTAINER-volume" --network host --read-only -v "$WORK/own-models:/models:ro" \
-  -e ORTSERVE_MODELS=/models -e HOST=127.0.0.1 -e PORT="${VOLUME_URL##*:}" "$IMAGE" --log-level warn > /dev/null
+  -e ORTSERVE_MODELS=/models -e HOST=127.0.0.1 -e PORT="${VOLUME_URL##*:}" -e ORTSERVE_GRPC_PORT=0 "$IMAGE" --log-level warn > /dev/null
 wait_ready "$CONTAINER-volume" "$VOLUME_URL"
 served=$(client models "$VOLUME_URL")
 [[ $served == "$(basename "$own_model")" ]] || die "expected only $(basename "$own_model") from /models, got '$served'"
