@@ -1,5 +1,5 @@
 // Every curl example in the README, run as written from the repository root against the real server: the bundled
-// models on the README's port 8080, the Hugging Face test fixtures on its port 8081 (as "Serve your own model" starts
+// models on the README's port 8080, the Hugging Face test fixtures on its port 8082 (as "Serve your own model" starts
 // them). Each must answer 2xx. Output redirections become -o /dev/null, so nothing is written into the repository.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -63,7 +63,7 @@ describe('README curl examples', () => {
 
   it('finds them, on both ports', () => {
     expect(all.length).toBeGreaterThan(25);
-    expect(curls.some((c) => c.includes('localhost:8081'))).toBe(true);
+    expect(curls.some((c) => c.includes('localhost:8082'))).toBe(true);
   });
 
   it('each answers 2xx when run from the repository root', { timeout: 120_000 }, async () => {
@@ -71,7 +71,7 @@ describe('README curl examples', () => {
     for (const curl of curls) {
       const command = curl
         .replaceAll('localhost:8080', bundled.url.replace('http://', ''))
-        .replaceAll('localhost:8081', fixtures.url.replace('http://', ''))
+        .replaceAll('localhost:8082', fixtures.url.replace('http://', ''))
         .replace(/\s+>\s*\S+$/, ' -o /dev/null');
       const { stdout } = await run('bash', ['-c', `${command} -sS -o /dev/null -w '%{http_code}'`], { cwd: ROOT });
       if (!/^2\d\d$/.test(stdout.trim())) failures.push(`${stdout.trim()} ← ${curl}`);
