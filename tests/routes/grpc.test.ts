@@ -127,6 +127,7 @@ describe('KServe V2 over gRPC: bundled models', () => {
     ['raw bytes and typed contents together', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }], raw_input_contents: [Buffer.alloc(3136)] }, /has typed contents while the request uses raw_input_contents/],
     ['FP16 in typed contents', { inputs: [{ name: 'pixel_values', datatype: 'FP16', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }] }, /FP16 has no typed contents field; send its bytes in raw_input_contents/],
     ['an unknown datatype', { inputs: [{ name: 'pixel_values', datatype: 'FP8', shape: [1, 1, 28, 28] }] }, /unknown datatype 'FP8'/],
+    ['a negative dimension', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [-1, 1, 28, 28], contents: { fp32_contents: pixels(1) } }] }, /shape \[-1,1,28,28\] has a negative or oversized dimension/],
     ['a zero dimension', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [0, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(0)] }, /zero dimension/],
   ])('%s → INVALID_ARGUMENT with a message', async (_what, body, message) => {
     expectFailure(await grpc.call('ModelInfer', { model_name: 'fashion-cnn', ...body }), 'INVALID_ARGUMENT', message);

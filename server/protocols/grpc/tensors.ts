@@ -27,9 +27,16 @@ const FIELDS: readonly Field[] = ['bool_contents', 'int_contents', 'int64_conten
 /** The fields of `contents` that hold values. */
 const filled = (contents: InferTensorContents | null | undefined): Field[] => (contents ? FIELDS.filter((f) => (contents[f]?.length ?? 0) > 0) : []);
 
+/** The shape as numbers: dimensions are non-negative integers (REST's schema says so; gRPC has int64). */
+function shapeOf(input: InferInputTensor): number[] {
+  const shape = input.shape.map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`input '${input.name}': shape [${input.shape}] has a negative or oversized dimension`);
+  return shape;
+}
+
 function typedInput(input: InferInputTensor): V2Tensor {
   const { name, datatype } = input;
-  const shape = input.shape.map(Number);
+  const shape = shapeOf(input);
   const field = FIELD[datatype];
   const used = filled(input.contents);
   if (datatype === 'FP16') throw bad(`input '${name}': FP16 has no typed contents field; send its bytes in raw_input_contents`);
@@ -62,7 +69,7 @@ export function toInferRequest(req: ModelInferRequest, outputs: readonly TensorI
     }
     inputs = req.inputs.map((input, i) => {
       if (filled(input.contents).length > 0) throw bad(`input '${input.name}' has typed contents while the request uses raw_input_contents; send one or the other`);
-      return { name: input.name, datatype: input.datatype, shape: input.shape.map(Number), raw: req.raw_input_contents[i]! };
+      return { name: input.name, datatype: input.datatype, shape: shapeOf(input), raw: req.raw_input_contents[i]! };
     });
   } else {
     inputs = req.inputs.map(typedInput);
