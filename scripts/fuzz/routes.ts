@@ -119,7 +119,7 @@ function asksShortDeadline(c: FuzzCase): boolean {
   }
 }
 
-/** Cases of a group: one time in ten with a header that lies about or complicates the body; none asking for a 504. */
+/** Cases of a group: nine times in ten with a header that lies about or complicates the body (fc.option's `freq` is the odds of nil, 1 in 10); none asking for a 504. */
 const finish = (cases: fc.Arbitrary<FuzzCase>): fc.Arbitrary<FuzzCase> =>
   fc
     .tuple(cases, fc.option(headerNoise, { nil: undefined, freq: 10 }))
