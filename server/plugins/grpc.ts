@@ -39,6 +39,13 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The server gives up this long before the call's deadline: the client would cancel at the
+ * deadline itself (and a later answer is of no use), so the queued work is dropped as a deadline
+ * by the request's own timer instead of racing the client's cancel.
+ */
+const DEADLINE_MARGIN_MS = 10;
+
 /** Milliseconds left before the call's deadline, or undefined when it has none. */
 function timeLeft(call: grpc.ServerUnaryCall<unknown, unknown>): number | undefined {
   const deadline = call.getDeadline();
@@ -57,11 +64,12 @@ export default fp<{ maxMessageBytes: number }>(
       return (call, callback) => {
         const started = performance.now();
         const controller = new AbortController();
-        const ctx: CallContext = { signal: controller.signal, timeoutMs: timeLeft(call), metadata: call.metadata };
-        // grpc-js cancels the call when its deadline passes (its timer runs first): that is a deadline, not a client gone.
+        const left = timeLeft(call);
+        const ctx: CallContext = { signal: controller.signal, timeoutMs: left === undefined ? undefined : Math.max(0, left - DEADLINE_MARGIN_MS), metadata: call.metadata };
+        // A cancel at the deadline (grpc-js's timer, or the client's) is a deadline, not a client gone.
         call.once('cancelled', () => {
-          const left = timeLeft(call);
-          controller.abort(left !== undefined && left < 5 ? deadlinePassed(ctx.model ?? '', ctx.timeoutMs ?? 0) : undefined);
+          const now = timeLeft(call);
+          controller.abort(now !== undefined && now <= DEADLINE_MARGIN_MS ? deadlinePassed(ctx.model ?? '', ctx.timeoutMs ?? 0) : undefined);
         });
         let release = () => {};
         const finish = (code: grpc.status) => {

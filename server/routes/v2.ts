@@ -8,13 +8,11 @@ import { Errors } from '../errors.ts';
 import { describeError } from '../plugins/error-handler.ts';
 import type { ModelEntry } from '../models/entry.ts';
 import { attachBinary, binaryOutputs, binaryResponse, HEADER_LENGTH, headerLength, rawBinaryRequest, SAGEMAKER_BINARY, splitBody, v2Inputs } from '../protocols/v2-binary.ts';
-import { v2Datatype } from '../protocols/v2-tensors.ts';
+import { modelMetadata, serverMetadata } from '../protocols/v2-metadata.ts';
 import { isValidModelName } from '../repository/repository.ts';
 import { V2BinaryResponse, V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
 import { repositoryRoutes } from './repository.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
-
-const VERSION = '0.1.0';
 
 const v2: FastifyPluginAsyncTypebox = async (app) => {
   app.setErrorHandler((err: Error, request, reply) => {
@@ -42,11 +40,7 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
   const bothPaths = (suffix: string) => [`/v2/models/:model${suffix}`, `/v2/models/:model/versions/:version${suffix}`];
   const errors = { 400: V2Error, 404: V2Error, 429: V2Error, 503: V2Error, 504: V2Error };
 
-  app.get('/v2', { schema: { tags: ['kserve-v2'], summary: 'Server metadata', response: { 200: Type.Object({ name: Type.String(), version: Type.String(), extensions: Type.Array(Type.String()) }) } } }, async () => ({
-    name: 'ortserve',
-    version: VERSION,
-    extensions: ['binary_tensor_data', ...(app.config.adminToken ? ['model_repository'] : [])],
-  }));
+  app.get('/v2', { schema: { tags: ['kserve-v2'], summary: 'Server metadata', response: { 200: Type.Object({ name: Type.String(), version: Type.String(), extensions: Type.Array(Type.String()) }) } } }, async () => serverMetadata(app.config.adminToken));
 
   app.get('/v2/health/live', { schema: { tags: ['kserve-v2'], response: { 200: Type.Object({ live: Type.Boolean() }) } } }, async () => ({ live: true }));
 
@@ -58,8 +52,7 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
   for (const url of bothPaths('')) {
     app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model metadata', params: V2Params, response: { 200: V2ModelMetadata, ...errors } } }, async (request) => {
       const { tensor, source, name } = ready(find(request.params));
-      const meta = (list: typeof tensor.inputs) => list.map((t) => ({ name: t.name, datatype: t.isTensor ? v2Datatype(t.type) : 'NON_TENSOR', shape: t.shape ?? [] }));
-      return { name, versions: source.versions, platform: 'onnxruntime_onnx', inputs: meta(tensor.inputs), outputs: meta(tensor.outputs) };
+      return modelMetadata(name, source, tensor);
     });
   }
 
