@@ -10,6 +10,7 @@ import { runJson, startNaive, startOrtserve, startTransformersJs, type Child } f
 import { renderReport, type Report } from './bench/report.ts';
 import { routeLoad } from './bench/requests.ts';
 import { watchServer } from './bench/server-stats.ts';
+import { binaryBody, jsonBody, WIRE_MODEL } from './bench/wire.ts';
 
 const quick = process.argv.includes('--quick');
 const S = quick ? 2 : 10; // seconds per measured load
@@ -17,11 +18,15 @@ const WARM = quick ? 1 : 3;
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = process.env.BENCH_OUT ?? path.join(root, 'bench/results');
 const ORTSERVE_ENV = JSON.parse(process.env.BENCH_ORTSERVE_ENV ?? '{}') as Record<string, string>;
+const GRPC_PORT = 18510;
+/** The wire-format loads: one V2 request of WIRE_BATCH images, WIRE_CONNECTIONS at once. */
+const WIRE_BATCH = 64;
+const WIRE_CONNECTIONS = 16;
 
 type Load = (seconds: number) => Promise<LoadResult>;
 
 /** Warms up, then measures a load while probing liveness and (for ortserve) watching the server. */
-async function measure(url: string, load: Load, model?: string, ortserve = false) {
+async function measure<R extends LoadResult>(url: string, load: (seconds: number) => Promise<R>, model?: string, ortserve = false) {
   await load(WARM);
   const probe = probeLiveness(url);
   const server = ortserve ? await watchServer(url, model) : undefined;
@@ -48,7 +53,7 @@ async function main() {
   const [upload, sentence, image] = await Promise.all([routeLoad('classify'), routeLoad('embed'), routeLoad('generate-image')]);
   const on = (url: string, base: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>, connections: number): Load => (s) => hammer({ ...base, url, connections, seconds: s });
 
-  let child: Child = await startOrtserve(18500, ORTSERVE_ENV);
+  let child: Child = await startOrtserve(18500, { ORTSERVE_GRPC_PORT: String(GRPC_PORT), ...ORTSERVE_ENV });
   const u = child.url;
   // Each raw ceiling runs right before the load it bounds (the server idle meanwhile), with the
   // thread settings the server runs with: a slow patch of the machine then moves both alike.
@@ -77,7 +82,19 @@ async function main() {
   const [c, e, g, t] = await Promise.all([on(u, upload, 16)(S), on(u, sentence, 16)(S), on(u, image, 16)(S), textStreams(u, 'fortune-rnn', 8, 64, S)]);
   const mixed = { classify: c, embed: e, generate_image: g, rnn_8: t, live: await probe.stop() };
   const raw = { embed_mixed, step_b1, step_b32, cnn_b64, gan_b32 };
-  const ort = { classify, embed, generate_image, rnn_1, rnn_32, rnn_64, mixed };
+  console.log('KServe V2 wire formats: JSON, binary REST, gRPC...');
+  const v2 = `/v2/models/${WIRE_MODEL}/infer`;
+  const json = jsonBody(WIRE_BATCH);
+  const binary = binaryBody(WIRE_BATCH);
+  const grpcLoad = (s: number) => runJson<LoadResult & { request_bytes: number }>('scripts/bench/grpc-load.ts', [`127.0.0.1:${GRPC_PORT}`, String(WIRE_BATCH), String(WIRE_CONNECTIONS), String(s)]);
+  const wire = {
+    batch: WIRE_BATCH,
+    connections: WIRE_CONNECTIONS,
+    json: { ...(await measure(u, on(u, { path: v2, headers: { 'content-type': 'application/json' }, bodies: [json] }, WIRE_CONNECTIONS), WIRE_MODEL, true)), request_bytes: Buffer.byteLength(json) },
+    binary: { ...(await measure(u, on(u, { path: v2, headers: binary.headers, bodies: [binary.body] }, WIRE_CONNECTIONS), WIRE_MODEL, true)), request_bytes: binary.body.length },
+    grpc: await measure(u, grpcLoad, WIRE_MODEL, true),
+  };
+  const ort = { classify, embed, generate_image, rnn_1, rnn_32, rnn_64, mixed, wire };
   await child.stop();
 
   child = await startNaive(18501);

@@ -29,6 +29,7 @@ export interface Report {
     rnn_32: Streams & { live: Live; server: ServerStats };
     rnn_64: Streams & { live: Live; server: ServerStats };
     mixed: { classify: LoadResult; embed: LoadResult; generate_image: LoadResult; rnn_8: Streams; live: Live };
+    wire: { batch: number; connections: number } & Record<'json' | 'binary' | 'grpc', Measured & { request_bytes: number }>;
   };
   naive: { classify: Measured; embed: Measured; http_ceiling: Measured };
   transformers_js: { embed: Measured };
@@ -96,6 +97,16 @@ export function renderReport(r: Report): string {
     stream(o.rnn_1, r.raw.step_b1.tokens_per_s),
     stream(o.rnn_32, r.raw.step_b32.tokens_per_s),
     stream(o.rnn_64),
+    '',
+    `KServe V2 wire formats: the same request (fashion-cnn, ${o.wire.batch} Fashion-MNIST images as FP32 [${o.wire.batch},1,28,28]) over ${o.wire.connections} connections; request bytes are the body (gRPC: the serialised ModelInferRequest); binary REST and gRPC answer raw.`,
+    '',
+    '| wire format | request bytes | req/s | images/s | p50 ms | p99 ms | errors | /health/live p99 ms | main-thread ELU |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...(['json', 'binary', 'grpc'] as const).map((k) => {
+      const w = o.wire[k];
+      const name = { json: 'JSON tensors (REST)', binary: 'binary tensor extension (REST)', grpc: 'gRPC raw_input_contents' }[k];
+      return `| ${name} | ${w.request_bytes.toLocaleString('en-US')} | ${f(w.rps)} | ${f(w.rps * o.wire.batch)} | ${f(w.p50, 1)} | ${f(w.p99, 1)} | ${w.errors + (w.non2xx ?? 0)} | ${f(w.live.p99, 1)} | ${w.server ? f(w.server.elu, 2) : ''} |`;
+    }),
     '',
     `Raw onnxruntime ceilings (no HTTP; the server's thread settings; each measured right before the load it bounds): bert-mini on the same 50 sentences sorted by length, best batch ${r.raw.embed_mixed.best_batch}: ${f(r.raw.embed_mixed.items_per_s)} sentences/s (${tried}); fortune-rnn GRU step in a loop: ${f(r.raw.step_b1.tokens_per_s)} tokens/s at batch 1, ${f(r.raw.step_b32.tokens_per_s)} at batch 32; fashion-cnn batch 64 ${f(r.raw.cnn_b64.items_per_s)} img/s; fashion-dcgan batch 32 ${f(r.raw.gan_b32.items_per_s)} img/s.`,
   ];

@@ -32,6 +32,15 @@ describe('benchmark harness', () => {
     // The server's own figures: its main thread's event-loop utilisation and its text batches' padding.
     for (const l of [report.ortserve.classify, report.ortserve.embed, report.ortserve.rnn_32]) expect(l.server.elu).toBeGreaterThan(0);
     expect(report.ortserve.embed.server.padded_per_real).toBeGreaterThanOrEqual(1);
+    // The same V2 request as JSON, binary REST and gRPC: all answered; raw bytes are a fraction of JSON numbers.
+    const wire = report.ortserve.wire;
+    for (const k of ['json', 'binary', 'grpc']) {
+      expect(wire[k].requests).toBeGreaterThan(0);
+      expect(wire[k].errors + wire[k].non2xx).toBe(0);
+    }
+    expect(wire.binary.request_bytes).toBeLessThan(wire.json.request_bytes / 2);
+    expect(wire.grpc.request_bytes).toBeGreaterThanOrEqual(wire.batch * 28 * 28 * 4);
+    expect(md).toContain('| gRPC raw_input_contents |');
     expect(md).toContain('## Ratios (same run)');
     expect(md.match(/\| (yes|no) \|/g)?.length).toBe(12);
     fs.rmSync(out, { recursive: true, force: true });
