@@ -62,6 +62,11 @@ export class ModelQueue<E extends QueueEntry> {
     return this.entries.find(eligible);
   }
 
+  /** A copy of the entries `eligible` accepts, oldest first (safe to remove entries while iterating it). */
+  select<S extends E>(eligible: (e: E) => e is S): S[] {
+    return this.entries.filter(eligible);
+  }
+
   /** How many entries `eligible` accepts, counting no further than `limit`. */
   count(eligible: (e: E) => boolean, limit = Infinity): number {
     let n = 0;

@@ -49,6 +49,17 @@ export class Request<T> {
     if (this.finish()) this.rejectFn(err);
   }
 
+  /**
+   * Cancels the request if its deadline has passed by `now`. The deadline timer does the same,
+   * but a timer fires late on a busy event loop: the scheduler calls this before it dispatches,
+   * so nothing past its deadline runs.
+   */
+  expireIfDue(now = performance.now()): boolean {
+    if (this.done || now - this.enqueuedAt < this.timeoutMs) return false;
+    this.cancel(deadlinePassed(this.model, this.timeoutMs));
+    return true;
+  }
+
   /** Fails the request with `err` and tells its holder (once). */
   cancel(err: RuntimeError): void {
     if (!this.finish()) return;

@@ -217,6 +217,9 @@ export class ModelScheduler {
   }
 
   private dispatch(instance: number): void {
+    // Queued items whose deadline passed leave now (their cancel removes them), even if their timer is late.
+    const now = performance.now();
+    for (const e of this.queue.select(isBatch)) e.request.expireIfDue(now);
     const batch = this.queue.nextBatch(isBatch, (head) => this.limits(head as BatchEntry));
     if (!batch) return;
     const entries = batch.entries as BatchEntry[];
