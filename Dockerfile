@@ -68,4 +68,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # Node is PID 1 (exec form, no npm or shell in between): `docker stop` sends SIGTERM straight to
 # the server, which stops accepting, finishes accepted work and exits 0 (ORTSERVE_DRAIN_TIMEOUT_MS).
 # Arguments after the image name are server flags: docker run ortserve --log-level debug
-ENTRYPOINT ["node", "server/server.ts"]
+# --max-semi-space-size=32: V8's young generation capped at 32 MB semi-spaces, so the main thread's
+# scavenges stay short (README, "The thread budget"); npm start and the bench harness use it too.
+ENTRYPOINT ["node", "--max-semi-space-size=32", "server/server.ts"]

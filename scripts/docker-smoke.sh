@@ -196,7 +196,7 @@ proc_uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
 cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
 log "PID 1 in the container: '$cmdline', uids (real effective saved fs) $proc_uids; docker exec id -u: $exec_uid"
 [[ $exec_uid != 0 && " $proc_uids " != *" 0 "* ]] || die "the server runs as root"
-[[ $cmdline == "node server/server.ts " ]] || die "PID 1 is not the node server (signals would not reach it)"
+[[ $cmdline == "node --max-semi-space-size=32 server/server.ts " ]] || die "PID 1 is not the node server (signals would not reach it)"
 pass "server is PID 1 and runs as uid $exec_uid, not root"
 log "memory in use after the task requests: $(docker stats --no-stream --format '{{.MemUsage}}' "$CONTAINER")"
 

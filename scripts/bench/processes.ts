@@ -32,9 +32,9 @@ async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<voi
   throw new Error(`${url} not ready after ${ms} ms`);
 }
 
-function start(script: string, port: number, env: Record<string, string>, readyPath: string): Promise<Child> {
+function start(script: string, port: number, env: Record<string, string>, readyPath: string, nodeFlags: string[] = []): Promise<Child> {
   // gRPC is off unless `env` gives ORTSERVE_GRPC_PORT: servers started side by side would all want 8081.
-  const proc = spawn(process.execPath, [path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeFlags, path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   return waitFor(url + readyPath, proc, 120_000).then(() => ({
     url,
@@ -54,8 +54,10 @@ export function killWithParent(proc: ChildProcess): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 }
 
-// As `npm start` and the image run it: glibc limited to two malloc arenas (see the Dockerfile).
-export const startOrtserve = (port: number, env: Record<string, string> = {}) => start('server/server.ts', port, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env }, '/health/ready');
+// As `npm start` and the image run it: glibc limited to two malloc arenas, V8's semi-spaces to 32 MB (see the Dockerfile).
+export const ORTSERVE_NODE_FLAGS = ['--max-semi-space-size=32'];
+export const startOrtserve = (port: number, env: Record<string, string> = {}) =>
+  start('server/server.ts', port, { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env }, '/health/ready', ORTSERVE_NODE_FLAGS);
 export const startNaive = (port: number, env: Record<string, string> = {}) => start('scripts/bench/naive-server.ts', port, env, '/health/live');
 export const startTransformersJs = (port: number) => start('scripts/bench/transformers-server.ts', port, {}, '/health/live');
 

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ORTSERVE_NODE_FLAGS } from '../bench/processes.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -22,8 +23,8 @@ export function writeReport(dir: string, name: string, report: object, md: strin
 /** The ORTSERVE_* settings the server child inherits from this environment (reported with the run). */
 export function serverEnv(): Record<string, string> {
   const settings = Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ORTSERVE_') && e[1] !== undefined);
-  // startOrtserve() runs the server as `npm start` and the image do, with two malloc arenas.
-  return Object.fromEntries([...settings, ['MALLOC_ARENA_MAX', process.env.MALLOC_ARENA_MAX ?? '2']]);
+  // startOrtserve() runs the server as `npm start` and the image do: two malloc arenas, its node flags.
+  return Object.fromEntries([...settings, ['MALLOC_ARENA_MAX', process.env.MALLOC_ARENA_MAX ?? '2'], ['node', ORTSERVE_NODE_FLAGS.join(' ')]]);
 }
 
 /** One pass/fail line of a report. */
