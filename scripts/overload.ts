@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
   },
 });
 const quick = args.quick;
-const DEFAULT_ROUTES: RouteName[] = ['classify', 'embed', 'generate-image', 'generate-text'];
+const DEFAULT_ROUTES: RouteName[] = ['classify', 'embed', 'generate-image', 'generate-text', 'classify-text'];
 const settings = {
   routes: (args.routes?.split(',') ?? DEFAULT_ROUTES) as RouteName[],
   /** Seconds of overload per model. */

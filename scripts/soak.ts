@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes N | --quick]`: a steady, moderate mix over all four models against
+// `npm run soak [-- --minutes N | --quick]`: a steady, moderate mix over every bundled model against
 // the real server (a child process on loopback) for 10 minutes by default, sampling its memory,
 // heap and event-loop delay. Writes soak.{md,json} (reliability/results, or a temp dir with
 // --quick) and exits 1 on any 5xx or connection error, or on an RSS trend above the threshold.
@@ -32,7 +32,7 @@ const warmupS = seconds / 2;
 const slopeEnforced = !quick && seconds - warmupS >= 240;
 const scale = Number(args.scale);
 
-// The mix at --scale 1: 80 req/s over four routes, at Poisson arrival times, plus two paced SSE
+// The mix at --scale 1: 90 req/s over five routes (every bundled model), at Poisson arrival times, plus two paced SSE
 // streams — a fifth or less of what each route sustained in the benchmark's mixed load on 2
 // cores, so the server is busy but never has to shed.
 const MIX: { route: LoadSpec['route']; rate: number }[] = [
@@ -40,6 +40,7 @@ const MIX: { route: LoadSpec['route']; rate: number }[] = [
   { route: 'embed', rate: 10 },
   { route: 'generate-image', rate: 30 },
   { route: 'generate-text', rate: 10 },
+  { route: 'classify-text', rate: 10 },
 ];
 const STREAMS: StreamSpec = { model: 'fortune-rnn', streams: 2, tokens: 64, pauseMs: 1000, seconds };
 const MB = 1024 * 1024;

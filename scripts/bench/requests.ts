@@ -1,6 +1,8 @@
 // What each model route is loaded with by the benchmark, tuning, overload and soak scripts: the
 // path, the headers and a few bodies sent in turn.
+import { readFileSync } from 'node:fs';
 import { fashionPng } from '../lib/fixtures.ts';
+import { FIXTURES_DIR } from '../lib/paths.ts';
 import { multipart } from '../lib/multipart.ts';
 import { SENTENCES } from './sentences.ts';
 
@@ -32,6 +34,16 @@ export const ROUTE_LOADS = {
   'classify-png': async (): Promise<RouteLoad> => ({ model: 'fashion-cnn', path: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, bodies: await pngs() }),
   /** bert-mini: one sentence of the 50-sentence list per request, in turn. */
   embed: async (): Promise<RouteLoad> => ({ model: 'bert-mini', path: '/v1/models/bert-mini/embed', headers: json, bodies: SENTENCES.map((s) => JSON.stringify({ inputs: s })) }),
+  /** bert-mini-topics (zero-config): one held-out WordNet gloss per request, the first 50 of the test split in turn. */
+  'classify-text': async (): Promise<RouteLoad> => ({
+    model: 'bert-mini-topics',
+    path: '/v1/models/bert-mini-topics/classify',
+    headers: json,
+    bodies: readFileSync(`${FIXTURES_DIR}/gloss-test.jsonl`, 'utf8')
+      .split('\n')
+      .slice(0, 50)
+      .map((line) => JSON.stringify({ inputs: (JSON.parse(line) as { text: string }).text })),
+  }),
   /** fashion-dcgan: one image per request, seeds 0..49. */
   'generate-image': async (): Promise<RouteLoad> => ({
     model: 'fashion-dcgan',

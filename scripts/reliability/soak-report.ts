@@ -106,7 +106,7 @@ export function renderSoak(r: SoakReport): string {
     '',
     `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, ${r.machine.platform}. Server settings: ${env}.`,
     '',
-    `${fmt(c.minutes, 2)} min of a steady mix over all four models (open-loop requests at seeded Poisson arrival times plus ${c.streams.streams} SSE streams of ${c.streams.tokens} tokens, ${c.streams.pauseMs} ms apart), from its own process; every ${c.sample_seconds} s this process read the server's VmRSS (/proc) and its /metrics (heap used, event-loop p99 since the previous scrape). Trends are least-squares slopes over the samples after ${fmt(c.warmup_s)} s of warm-up.`,
+    `${fmt(c.minutes, 2)} min of a steady mix over ${c.loads.length} model routes (open-loop requests at seeded Poisson arrival times plus ${c.streams.streams} SSE streams of ${c.streams.tokens} tokens, ${c.streams.pauseMs} ms apart), from its own process; every ${c.sample_seconds} s this process read the server's VmRSS (/proc) and its /metrics (heap used, event-loop p99 since the previous scrape). Trends are least-squares slopes over the samples after ${fmt(c.warmup_s)} s of warm-up.`,
     '',
     `**${failed.length === 0 ? 'All checks hold.' : `${failed.length} check(s) fail.`}**`,
     '',

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/app.ts';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ortserve-reliability-'));
-const MODELS = ['fashion-cnn', 'bert-mini', 'fashion-dcgan', 'fortune-rnn'];
+const MODELS = ['fashion-cnn', 'bert-mini', 'fashion-dcgan', 'fortune-rnn', 'bert-mini-topics'];
 
 /** Runs a script to its end; resolves with its exit code whatever it is (the report says why). */
 function run(script: string, timeout: number): Promise<{ code: number | null; output: string }> {
