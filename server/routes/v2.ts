@@ -6,10 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
 import { describeError } from '../plugins/error-handler.ts';
-import type { ModelEntry } from '../models/entry.ts';
 import { attachBinary, binaryOutputs, binaryResponse, HEADER_LENGTH, headerLength, rawBinaryRequest, SAGEMAKER_BINARY, splitBody, v2Inputs } from '../protocols/v2-binary.ts';
 import { modelMetadata, serverMetadata } from '../protocols/v2-metadata.ts';
-import { isValidModelName } from '../repository/repository.ts';
 import { V2BinaryResponse, V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
 import { repositoryRoutes } from './repository.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
@@ -20,22 +18,8 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(statusCode).send({ error: message });
   });
 
-  /** The model and version a V2 URL names, or a 400/404. */
-  function find(params: V2Params): ModelEntry {
-    if (!isValidModelName(params.model)) throw new Errors.INVALID_MODEL_NAME(params.model);
-    const entry = app.models.get(params.model);
-    if (!entry) throw new Errors.MODEL_NOT_FOUND(params.model);
-    if (params.version && entry.source && params.version !== entry.source.version) {
-      throw new Errors.MODEL_NOT_FOUND(`${params.model}' version '${params.version}`);
-    }
-    return entry;
-  }
-
-  /** The runtime of a ready model, or 503. */
-  function ready(entry: ModelEntry) {
-    if (entry.state !== 'ready') throw new Errors.MODEL_NOT_READY(entry.name, entry.state === 'failed' ? entry.error : entry.state);
-    return { name: entry.name, source: entry.source, tensor: entry.runtime.tensor };
-  }
+  /** The ready model a V2 URL names (at its version, if given), or a 400/404/503. */
+  const ready = (params: V2Params) => app.readyModel(params.model, params.version);
 
   const bothPaths = (suffix: string) => [`/v2/models/:model${suffix}`, `/v2/models/:model/versions/:version${suffix}`];
   const errors = { 400: V2Error, 404: V2Error, 429: V2Error, 503: V2Error, 504: V2Error };
@@ -51,16 +35,15 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const url of bothPaths('')) {
     app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model metadata', params: V2Params, response: { 200: V2ModelMetadata, ...errors } } }, async (request) => {
-      const { tensor, source, name } = ready(find(request.params));
-      return modelMetadata(name, source, tensor);
+      const { runtime, source, name } = ready(request.params);
+      return modelMetadata(name, source, runtime.tensor);
     });
   }
 
   for (const url of bothPaths('/ready')) {
-    app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model readiness', params: V2Params, response: { 200: Type.Object({ name: Type.String(), ready: Type.Boolean() }), ...errors } } }, async (request, reply) => {
-      const entry = find(request.params);
-      if (entry.state !== 'ready') return reply.status(503).send({ error: `model '${entry.name}' is not ready (${entry.state === 'failed' ? entry.error : entry.state})` });
-      return { name: entry.name, ready: true };
+    app.get(url, { schema: { tags: ['kserve-v2'], summary: 'Model readiness', params: V2Params, response: { 200: Type.Object({ name: Type.String(), ready: Type.Boolean() }), ...errors } } }, async (request) => {
+      // Not ready: MODEL_NOT_READY, a 503 with the reason, from the error handler.
+      return { name: ready(request.params).name, ready: true };
     });
   }
 
@@ -92,8 +75,8 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
       return parseJson(request, body.toString('utf8'));
     }
     if (length === 0) {
-      const { tensor, name } = ready(find(request.params as V2Params));
-      return rawBinaryRequest(name, tensor.inputs, body);
+      const { runtime, name } = ready(request.params as V2Params);
+      return rawBinaryRequest(name, runtime.tensor.inputs, body);
     }
     const { json, binary } = splitBody(body, length);
     let header: unknown;
@@ -111,9 +94,9 @@ const v2: FastifyPluginAsyncTypebox = async (app) => {
 
     for (const url of bothPaths('/infer')) {
       infer.post(url, { schema: { tags: ['kserve-v2'], summary: 'Inference with JSON or binary tensors', params: V2Params, body: V2InferBody, response: { 200: { content: { 'application/json': { schema: V2InferResponse }, 'application/octet-stream': { schema: V2BinaryResponse } } }, ...errors } } }, async (request, reply) => {
-        const { tensor, source, name } = ready(find(request.params));
+        const { runtime, source, name } = ready(request.params);
         const body = request.body;
-        const { outputs, timing } = await tensor.infer({ inputs: v2Inputs(body.inputs), ...binaryOutputs(body) }, { signal: clientSignal(request, reply) });
+        const { outputs, timing } = await runtime.tensor.infer({ inputs: v2Inputs(body.inputs), ...binaryOutputs(body) }, { signal: clientSignal(request, reply) });
         timingHeaders(reply, [timing]);
         const head = { model_name: name, model_version: source.version, ...(body.id !== undefined ? { id: body.id } : {}) };
         if (!outputs.some((o) => 'raw' in o)) return { ...head, outputs };
