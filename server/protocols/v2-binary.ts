@@ -7,7 +7,7 @@ import { Errors } from '../errors.ts';
 import type { TensorInfo } from '../runtime/onnx.ts';
 import { V2_DATATYPES } from './v2-raw.ts';
 import type { InferOutput } from './tensor-infer.ts';
-import type { V2Tensor } from './v2-tensors.ts';
+import { v2Datatype, type V2Tensor } from './v2-tensors.ts';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
 /** SageMaker's variant carries the header length in the content type: `…;json-header-size=N`. */
@@ -70,18 +70,18 @@ export function attachBinary(header: unknown, binary: Uint8Array): unknown {
 export function rawBinaryRequest(model: string, inputs: readonly TensorInfo[], body: Uint8Array): unknown {
   const only = inputs[0];
   if (inputs.length !== 1 || !only) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input; '${model}' has ${inputs.length}: send a JSON header`);
-  const datatype = Object.entries(V2_DATATYPES).find(([, d]) => d.type === only.type);
-  const bytes = datatype?.[1].bytes;
-  if (!datatype || !bytes) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) cannot carry input '${only.name}' of type ${only.type}; send a JSON header`);
+  const datatype = v2Datatype(only.type);
+  const bytes = V2_DATATYPES[datatype]?.bytes;
+  if (!bytes) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) cannot carry input '${only.name}' of type ${only.type}; send a JSON header`);
   const shape = [...(only.shape ?? [])];
   if (shape.filter((d) => d < 0).length > 1 && shape[0] === -1) shape[0] = 1;
   const free = shape.filter((d) => d < 0).length;
   const fixed = shape.reduce((n, d) => (d < 0 ? n : n * d), 1) * bytes;
   if (free > 1) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) cannot tell the shape of input '${only.name}' ([${only.shape}] has several free dimensions); send a JSON header`);
   if (fixed === 0 || body.byteLength % fixed !== 0 || (free === 0 && body.byteLength !== fixed)) {
-    throw bad(`a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${only.shape}] of ${datatype[0]}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`);
+    throw bad(`a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${only.shape}] of ${datatype}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`);
   }
-  const input: Record<string, unknown> & WithBinary = { name: only.name, datatype: datatype[0], shape: shape.map((d) => (d < 0 ? body.byteLength / fixed : d)), parameters: { binary_data_size: body.byteLength } };
+  const input: Record<string, unknown> & WithBinary = { name: only.name, datatype, shape: shape.map((d) => (d < 0 ? body.byteLength / fixed : d)), parameters: { binary_data_size: body.byteLength } };
   input[BINARY] = body;
   return { inputs: [input], parameters: { binary_data_output: true } };
 }

@@ -36,6 +36,15 @@ export function rawByteSize(datatype: string, shape: readonly number[]): number 
   return bytes === undefined ? undefined : shape.reduce((a, b) => a * b, 1) * bytes;
 }
 
+/** One BYTES element as the string the model takes; invalid UTF-8 is the client's error. */
+export function bytesElement(name: string, i: number, bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw bad(`input '${name}': BYTES element ${i} is not valid UTF-8 (the model takes strings)`);
+  }
+}
+
 function decodeStrings(name: string, count: number, bytes: Uint8Array): string[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: string[] = [];
@@ -45,11 +54,7 @@ function decodeStrings(name: string, count: number, bytes: Uint8Array): string[]
     const len = dv.getUint32(at, true);
     at += 4;
     if (at + len > bytes.byteLength) throw bad(`input '${name}': BYTES element ${i} declares ${len} bytes but only ${bytes.byteLength - at} remain`);
-    try {
-      out.push(utf8.decode(bytes.subarray(at, at + len)));
-    } catch {
-      throw bad(`input '${name}': BYTES element ${i} is not valid UTF-8 (the model takes strings)`);
-    }
+    out.push(bytesElement(name, i, bytes.subarray(at, at + len)));
     at += len;
   }
   if (at !== bytes.byteLength) throw bad(`input '${name}': BYTES data has ${bytes.byteLength - at} bytes left over after ${count} elements`);

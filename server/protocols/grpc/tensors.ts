@@ -6,6 +6,7 @@
 import { Errors } from '../../errors.ts';
 import type { TensorInfo } from '../../runtime/onnx.ts';
 import type { InferOutput, InferRequest } from '../tensor-infer.ts';
+import { bytesElement } from '../v2-raw.ts';
 import type { V2Tensor } from '../v2-tensors.ts';
 import type { InferInputTensor, InferOutputTensor, InferTensorContents, ModelInferRequest, ModelInferResponse } from './proto.ts';
 
@@ -20,7 +21,6 @@ const FIELD: Readonly<Record<string, Field>> = Object.freeze({
 });
 
 const bad = (msg: string) => new Errors.INVALID_INPUT(msg);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const FIELDS: readonly Field[] = ['bool_contents', 'int_contents', 'int64_contents', 'uint_contents', 'uint64_contents', 'fp32_contents', 'fp64_contents', 'bytes_contents'];
 
@@ -46,14 +46,7 @@ function typedInput(input: InferInputTensor): V2Tensor {
   if (wrong) throw bad(`input '${name}': datatype ${datatype} carries its values in contents.${field}, not contents.${wrong}`);
   const values = input.contents?.[field] ?? [];
   if (field !== 'bytes_contents') return { name, datatype, shape, data: values };
-  const data = (values as Buffer[]).map((b, i) => {
-    try {
-      return utf8.decode(b);
-    } catch {
-      throw bad(`input '${name}': BYTES element ${i} is not valid UTF-8 (the model takes strings)`);
-    }
-  });
-  return { name, datatype, shape, data };
+  return { name, datatype, shape, data: (values as Buffer[]).map((b, i) => bytesElement(name, i, b)) };
 }
 
 /**
