@@ -82,6 +82,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     const raw = flag !== undefined ? String(flag) : env[s.env];
     out[key] = raw !== undefined && raw !== '' ? convert(s.flag, s.kind, raw) : s.default;
   }
+  if (Boolean(out.grpcTlsCert) !== Boolean(out.grpcTlsKey)) throw new Error('--grpc-tls-cert and --grpc-tls-key go together: give both, or neither for plaintext gRPC');
   return Object.freeze(out) as Config;
 }
 

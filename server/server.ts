@@ -19,10 +19,6 @@ function parseConfig(): Config {
 }
 
 const config = parseConfig();
-if (Boolean(config.grpcTlsCert) !== Boolean(config.grpcTlsKey)) {
-  console.error(`--grpc-tls-cert and --grpc-tls-key go together: give both, or neither for plaintext gRPC\n\n${helpText()}`);
-  process.exit(2);
-}
 
 /** Plaintext HTTP/2, or TLS from the PEM files of --grpc-tls-cert / --grpc-tls-key. */
 function grpcCredentials(): ServerCredentials {
