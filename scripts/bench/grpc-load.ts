@@ -4,12 +4,11 @@
 // node scripts/bench/grpc-load.ts <host:port> <batch> <connections> <seconds>
 import grpc from '@grpc/grpc-js';
 import { inferenceService } from '../../server/protocols/grpc/proto.ts';
-import { percentile } from './load.ts';
+import { assertLoopback, percentile } from './load.ts';
 import { grpcRequest } from './wire.ts';
 
 const [address = '', batchArg = '64', connectionsArg = '16', secondsArg = '10'] = process.argv.slice(2);
-const host = address.split(':')[0];
-if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`benchmarks only target loopback, not ${host}`);
+assertLoopback(`http://${address}`);
 
 const method = inferenceService.ModelInfer!;
 const request = method.requestSerialize(grpcRequest(Number(batchArg)));

@@ -1,8 +1,6 @@
 // What each model route is loaded with by the benchmark, tuning, overload and soak scripts: the
 // path, the headers and a few bodies sent in turn.
-import { readFileSync } from 'node:fs';
-import { fashionPng } from '../lib/fixtures.ts';
-import { FIXTURES_DIR } from '../lib/paths.ts';
+import { fashionPng, loadGlossFixture } from '../lib/fixtures.ts';
 import { multipart } from '../lib/multipart.ts';
 import { SENTENCES } from './sentences.ts';
 
@@ -39,10 +37,9 @@ export const ROUTE_LOADS = {
     model: 'bert-mini-topics',
     path: '/v1/models/bert-mini-topics/classify',
     headers: json,
-    bodies: readFileSync(`${FIXTURES_DIR}/gloss-test.jsonl`, 'utf8')
-      .split('\n')
+    bodies: loadGlossFixture()
       .slice(0, 50)
-      .map((line) => JSON.stringify({ inputs: (JSON.parse(line) as { text: string }).text })),
+      .map((e) => JSON.stringify({ inputs: e.text })),
   }),
   /** fashion-dcgan: one image per request, seeds 0..49. */
   'generate-image': async (): Promise<RouteLoad> => ({

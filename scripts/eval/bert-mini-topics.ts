@@ -6,17 +6,14 @@ import { readFileSync } from 'node:fs';
 import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { FIXTURES_DIR, modelPath } from '../lib/paths.ts';
+import { loadGlossFixture, type GlossExample } from '../lib/fixtures.ts';
 
 const MODEL = 'bert-mini-topics';
 const BATCH = 32;
 const CHECKED_BATCH = 8;
 const TOP_CONFUSIONS = 10;
 
-interface Example {
-  synset: string;
-  text: string;
-  label: string;
-}
+type Example = GlossExample;
 
 interface ClassScore {
   label: string;
@@ -173,10 +170,7 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
   const config = readJson<{ id2label: Record<string, string> }>(modelPath(MODEL, 'config.json'));
   const labels = Object.keys(config.id2label).map((_, i) => config.id2label[String(i)] ?? `LABEL_${i}`);
   const maxLength = readJson<{ model_max_length: number }>(modelPath(MODEL, 'tokenizer_config.json')).model_max_length;
-  const examples = readFileSync(`${FIXTURES_DIR}/gloss-test.jsonl`, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Example);
+  const examples = loadGlossFixture();
   const baseline = readJson<{ model: string; predictions: Record<string, string> }>(`${FIXTURES_DIR}/gloss-baseline-predictions.json`);
   const tokenizer = loadTokenizer(modelPath(MODEL, 'tokenizer.json'));
   const sequences = examples.map((e) => tokenizer.encode(e.text, { maxLength, truncate: true, label: e.synset }).ids);

@@ -29,6 +29,21 @@ export function fashionPng(i: number): Promise<Buffer> {
   return sharp(fashionSample(i).pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
 }
 
+/** A held-out WordNet noun gloss and its lexicographer-file topic (gloss-test.jsonl). */
+export interface GlossExample {
+  synset: string;
+  text: string;
+  label: string;
+}
+
+/** gloss-test.jsonl: bert-mini-topics' test split (3,000 glosses, never trained on). */
+export function loadGlossFixture(): GlossExample[] {
+  return readFileSync(`${FIXTURES_DIR}/gloss-test.jsonl`, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as GlossExample);
+}
+
 /** fortune-heldout.txt: the held-out fortunes (every 20th of the corpus), about 130 kB. */
 export function loadFortuneFixture(): string {
   return readFileSync(`${FIXTURES_DIR}/fortune-heldout.txt`, 'utf8');
