@@ -15,6 +15,7 @@ import models from './plugins/models.ts';
 import openapi from './plugins/openapi.ts';
 import playground from './plugins/playground.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import refusals, { gatedServer, refusalGate } from './plugins/refusal-gate.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
@@ -38,14 +39,21 @@ export interface AppOptions {
 const RAW_IMAGE = /^(image\/[\w.+-]+|application\/octet-stream)$/;
 
 export async function buildApp({ config, logger = false, onRoute, faultInjection = false }: AppOptions): Promise<FastifyInstance> {
+  // Overload refusals are answered before Fastify (plugins/refusal-gate.ts), on the server it builds here.
+  const gate = refusalGate();
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
-    // Slow or oversized clients (slowloris): Node closes them with 408 / 431.
-    // Node checks those deadlines every connectionsCheckingInterval (default 30 s): check each second.
-    http: { maxHeaderSize: config.maxHeaderSize, headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
-    requestTimeout: config.requestTimeoutMs,
-    keepAliveTimeout: config.keepAliveTimeoutMs,
+    serverFactory: gatedServer(
+      {
+        // Slow or oversized clients (slowloris): Node closes them with 408 / 431.
+        // Node checks those deadlines every connectionsCheckingInterval (default 30 s): check each second.
+        http: { maxHeaderSize: config.maxHeaderSize, headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+        requestTimeout: config.requestTimeoutMs,
+        keepAliveTimeout: config.keepAliveTimeoutMs,
+      },
+      gate,
+    ),
     // Requests on kept-alive connections during a drain get ORT_DRAINING from plugins/drain.ts.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -67,6 +75,7 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(metrics);
   await app.register(models, { config, faultInjection });
   await app.register(grpc, { maxMessageBytes: config.bodyLimit });
+  await app.register(refusals, { gate });
 
   await app.register(health);
   await app.register(modelRoutes);

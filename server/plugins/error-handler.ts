@@ -36,11 +36,16 @@ export function describeError(error: Error, request: FastifyRequest, reply: Fast
   return described;
 }
 
+/** The JSON body of an error answer: ortserve's own shape, or KServe V2's {"error"}. */
+export function errorBody({ statusCode, code, message }: ErrorDescription, protocol: 'rest' | 'v2'): object {
+  return protocol === 'v2' ? { error: message } : { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((err: Error, request, reply) => {
-      const { statusCode, code, message } = describeError(err, request, reply);
-      return reply.status(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message });
+      const described = describeError(err, request, reply);
+      return reply.status(described.statusCode).send(errorBody(described, 'rest'));
     });
     app.setNotFoundHandler((request, reply) =>
       reply.status(404).send({ statusCode: 404, code: 'ORT_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),

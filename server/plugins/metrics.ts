@@ -18,6 +18,8 @@ export interface Metrics {
   registry: client.Registry;
   /** Scheduler hooks for one model (each call names its operation). */
   hooks(model: string): SchedulerHooks;
+  /** Counts one answered model request (`model` is '_unknown' for names not in the repository). */
+  recordRequest(model: string, route: string, statusCode: number, seconds: number): void;
 }
 
 declare module 'fastify' {
@@ -46,6 +48,10 @@ export function createMetrics(): Metrics {
   const padding = new client.Histogram({ name: `${PREFIX}batch_padding_ratio`, help: 'Padded tokens (items × longest) per real token of a text batch', labelNames: ['model', 'operation'], buckets: PADDING_RATIOS, registers: [registry] });
   const tokens = new client.Counter({ name: `${PREFIX}batch_tokens_total`, help: 'Tokens run in text batches: kind="padded" is items × longest, kind="real" the inputs\' own tokens', labelNames: ['model', 'operation', 'kind'], registers: [registry] });
   const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
+  const requests = new client.Counter({ name: `${PREFIX}requests_total`, help: 'Requests by model, route and outcome (HTTP status class)', labelNames: ['model', 'route', 'outcome'], registers: [registry] });
+  const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
+  const requestsOf = cached((model, route, outcome) => requests.labels({ model, route, outcome }));
+  const durationOf = cached((model, route) => duration.labels({ model, route }));
   const of = cached((model, operation) => ({
     queue: queue.labels({ model, operation }),
     inference: inference.labels({ model, operation }),
@@ -56,6 +62,10 @@ export function createMetrics(): Metrics {
   }));
   return {
     registry,
+    recordRequest(model, route, statusCode, seconds) {
+      requestsOf(model, route, `${Math.floor(statusCode / 100)}xx`).inc();
+      durationOf(model, route).observe(seconds);
+    },
     hooks: (model) => ({
       onQueueWait: (operation, ms) => of(model, operation).queue.observe(ms / 1000),
       onBatch: (operation, size, ms, batchTokens) => {
@@ -78,8 +88,6 @@ export default fp(
     const { registry } = metrics;
     app.decorate('metrics', metrics);
 
-    const requests = new client.Counter({ name: `${PREFIX}requests_total`, help: 'Requests by model, route and outcome (HTTP status class)', labelNames: ['model', 'route', 'outcome'], registers: [registry] });
-    const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
     new client.Gauge({
       name: `${PREFIX}queue_depth`,
       help: "Items waiting in the model's queue (every operation and protocol, waiting sequences included)",
@@ -143,16 +151,12 @@ export default fp(
       },
     });
 
-    const requestsOf = cached((model, route, outcome) => requests.labels({ model, route, outcome }));
-    const durationOf = cached((model, route) => duration.labels({ model, route }));
     app.addHook('onResponse', async (request, reply) => {
       const name = (request.params as { model?: string } | undefined)?.model;
       const route = request.routeOptions.url;
       if (!name || !route) return;
       // Unknown names share one label value, so clients cannot grow the series without bound.
-      const model = app.models.get(name) ? name : '_unknown';
-      requestsOf(model, route, `${Math.floor(reply.statusCode / 100)}xx`).inc();
-      durationOf(model, route).observe(reply.elapsedTime / 1000);
+      metrics.recordRequest(app.models.get(name) ? name : '_unknown', route, reply.statusCode, reply.elapsedTime / 1000);
     });
 
     app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
-import { describeError } from '../plugins/error-handler.ts';
+import { describeError, errorBody } from '../plugins/error-handler.ts';
 import { attachBinary, binaryOutputs, binaryResponse, HEADER_LENGTH, headerLength, rawBinaryRequest, SAGEMAKER_BINARY, splitBody, v2Inputs } from '../protocols/v2-binary.ts';
 import { modelMetadata, serverMetadata } from '../protocols/v2-metadata.ts';
 import { V2BinaryResponse, V2Error, V2InferBody, V2InferResponse, V2ModelMetadata, V2Params } from '../schemas/v2.ts';
@@ -14,8 +14,8 @@ import { clientSignal, timingHeaders } from './request-context.ts';
 
 const v2: FastifyPluginAsyncTypebox = async (app) => {
   app.setErrorHandler((err: Error, request, reply) => {
-    const { statusCode, message } = describeError(err, request, reply);
-    return reply.status(statusCode).send({ error: message });
+    const described = describeError(err, request, reply);
+    return reply.status(described.statusCode).send(errorBody(described, 'v2'));
   });
 
   /** The ready model a V2 URL names (at its version, if given), or a 400/404/503. */

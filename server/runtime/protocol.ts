@@ -73,6 +73,8 @@ export type ToWorker =
   | { type: 'engine'; spec: EngineSpec }
   | { type: 'seq-add'; seq: SequenceStart }
   | { type: 'seq-abort'; id: number }
+  /** Inference at the event loop's CPU priority (overloaded) or slightly below (see overload.ts). */
+  | { type: 'priority'; overloaded: boolean }
   /** Ignored unless the worker was loaded with faultInjection. */
   | { type: 'crash'; mode: CrashMode };
 
@@ -91,6 +93,8 @@ export type FromWorker =
   | { type: 'load-failed'; message: string }
   | { type: 'result'; id: number; outputs: Record<string, TensorValue>; ms: number; skipped: SkippedItem[] }
   | { type: 'error'; id: number; message: string }
+  /** The OS refused a priority change (raising it back needs CAP_SYS_NICE or RLIMIT_NICE). */
+  | { type: 'priority-denied'; nice: number; message: string }
   | SequenceMessage;
 
 /** ArrayBuffers of the given tensors (or byte arrays), for a postMessage transfer list (no copy). */

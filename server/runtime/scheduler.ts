@@ -5,6 +5,7 @@
 // admitted to the instance with the fewest active ones, where the engine keeps them to the end.
 import { draining, queueFull, RuntimeError } from './errors.ts';
 import type { EngineSpec, RunStep, ToWorker } from './protocol.ts';
+import { OverloadSignal } from './overload.ts';
 import { ModelQueue, type BatchLimits, type QueueEntry } from './queue.ts';
 import { Request, type RequestOptions } from './request.ts';
 import { SequenceSlots, type SequenceEnd, type SequenceJob, type SequenceRequest } from './sequences.ts';
@@ -19,6 +20,8 @@ export interface Instances {
   post(instance: number, msg: ToWorker): void;
   listen(events: PoolEvents): void;
   startEngine(spec: EngineSpec): void;
+  /** Runs inference at the event loop's CPU priority while `on` (see overload.ts). */
+  setOverloaded(on: boolean): void;
 }
 
 /** Runs session.run steps on the instance a batch was given to. */
@@ -69,15 +72,17 @@ export class ModelScheduler {
   private readonly queue: ModelQueue<Entry>;
   private readonly busy: boolean[];
   private readonly slots: SequenceSlots;
+  private readonly overload: OverloadSignal;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   private nextSequence = 1;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(options: { model: string; policy: Policy; pool: Instances; hooks?: SchedulerHooks }) {
+  constructor(options: { model: string; policy: Policy; pool: Instances; hooks?: SchedulerHooks; quietMs?: number }) {
     this.model = options.model;
     this.policy = options.policy;
     this.pool = options.pool;
+    this.overload = new OverloadSignal((on) => this.pool.setOverloaded(on), options.quietMs);
     this.hooks = options.hooks ?? {};
     this.queue = new ModelQueue(options.policy.maxQueueSize);
     this.busy = new Array<boolean>(this.pool.instances).fill(false);
@@ -105,10 +110,22 @@ export class ModelScheduler {
     return this.slots.size;
   }
 
+  /** Whether `items` more would fit in the queue now; a no is a refusal, and marks the model overloaded. */
+  admits(items = 1): boolean {
+    if (this.queue.hasRoom(items)) return true;
+    this.overload.refused();
+    return false;
+  }
+
+  /** While refusing for want of room (see overload.ts). */
+  get overloaded(): boolean {
+    return this.overload.overloaded;
+  }
+
   /** Refuses (kind 'queue-full') when `items` more would not fit now: before paying to decode an upload. */
   assertRoom(items = 1): void {
     if (this.closing) throw draining(this.model);
-    if (!this.queue.hasRoom(items)) throw queueFull(this.model);
+    if (!this.admits(items)) throw queueFull(this.model);
   }
 
   operation<I, O>(spec: OperationSpec<I, O>): Operation<I, O> {
@@ -136,6 +153,7 @@ export class ModelScheduler {
   /** Refuses new work, then resolves once nothing is queued, running or generating. */
   drain(): Promise<void> {
     this.closing = true;
+    this.overload.close();
     return this.idle();
   }
 
@@ -153,7 +171,10 @@ export class ModelScheduler {
   private enqueue(entry: Entry): void {
     const request = entry.kind === 'batch' ? entry.request : entry.job.request;
     if (this.closing) return request.cancel(draining(this.model));
-    if (!this.queue.append(entry)) return request.cancel(queueFull(this.model));
+    if (!this.queue.append(entry)) {
+      this.overload.refused();
+      return request.cancel(queueFull(this.model));
+    }
     request.onCancel = (err) => {
       this.queue.remove(entry);
       this.hooks.onDrop?.(entry.op, err.kind);

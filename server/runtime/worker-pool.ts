@@ -52,6 +52,8 @@ export class WorkerPool {
   restarts = 0;
   private readonly slots: Slot[] = [];
   private engineSpec: EngineSpec | undefined;
+  private overloaded = false;
+  private denied = false;
   private events: PoolEvents | undefined;
   private nextId = 1;
   private closed = false;
@@ -100,6 +102,12 @@ export class WorkerPool {
     this.slots.forEach((s, i) => s.ready && this.post(i, { type: 'engine', spec }));
   }
 
+  /** Tells every worker, and every respawned one, at which CPU priority to run (see overload.ts). */
+  setOverloaded(on: boolean): void {
+    this.overloaded = on;
+    if (!this.closed) this.slots.forEach((s, i) => s.ready && this.post(i, { type: 'priority', overloaded: on }));
+  }
+
   post(instance: number, msg: ToWorker, transfer: ArrayBuffer[] = []): void {
     this.slots[instance]?.worker.postMessage(msg, transfer);
   }
@@ -119,6 +127,13 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
+  /** Logged once per pool: the overload boost (overload.ts) is then off and inference keeps its priority. */
+  private priorityDenied(nice: number, message: string): void {
+    if (this.denied) return;
+    this.denied = true;
+    this.options.onLog?.('warn', `'${this.options.name}': the OS refused inference priority nice ${nice} (${message}); under overload the model keeps a lower priority than the event loop. Allow it with CAP_SYS_NICE or an RLIMIT_NICE of 20 (ulimit -e 20)`);
+  }
+
   private failure(message: string): RuntimeError {
     return new RuntimeError('worker-failed', this.options.name, message);
   }
@@ -136,6 +151,7 @@ export class WorkerPool {
           loaded = true;
           slot.ready = true;
           if (this.engineSpec) this.post(index, { type: 'engine', spec: this.engineSpec });
+          if (this.overloaded) this.post(index, { type: 'priority', overloaded: true });
           resolve(msg.graphs);
           this.events?.onReady(index);
         } else if (msg.type === 'load-failed') {
@@ -143,6 +159,7 @@ export class WorkerPool {
           reject(new Error(msg.message));
           void worker.terminate();
         } else if (msg.type === 'result' || msg.type === 'error') this.settle(slot, msg);
+        else if (msg.type === 'priority-denied') this.priorityDenied(msg.nice, msg.message);
         else this.events?.onSequence(index, msg);
       });
       worker.on('error', (err) => {

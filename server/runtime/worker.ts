@@ -14,21 +14,36 @@ if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 
 /**
  * Inference runs at a slightly lower CPU priority than the event loop, so that health checks and
- * request parsing win the CPU when every core is busy with session.run. Only slightly: at nice 5
- * (a third of the event loop's CFS weight) a flood of refused requests starved the model under
- * 10× overload (fortune-rnn goodput 0.57× capacity); nice 2 (two thirds) kept 0.74× with
- * /health/live p99 still under 20 ms. On Linux nice values are per thread and inherited by the
- * threads onnxruntime creates later for its intra-op pool.
+ * request parsing win the CPU when every core is busy with session.run. Only slightly: nice 2 is
+ * two thirds of the event loop's CFS weight (at nice 1 the /health/live p99 under a saturated
+ * classify rose from 15–17 ms to 20–25 ms). While the model refuses work (overload.ts), the
+ * event loop's extra work is those refusals, and the model runs at its priority (nice 0): at
+ * nice 2 a flood of refusals held fortune-rnn to 0.67× its capacity, at nice 0 it kept 0.82×.
+ * On Linux nice values are per thread; the threads onnxruntime creates for an intra-op pool
+ * inherit the value the worker had when its session was made.
  */
 const WORKER_NICE = 2;
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  if (Number.isInteger(tid)) setPriority(tid, WORKER_NICE);
-} catch {
-  // Not Linux, or not allowed: inference keeps the default priority.
+const OVERLOADED_NICE = 0;
+const threadId = (() => {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined; // Not Linux: inference keeps the default priority.
+  }
+})();
+
+/** Sets this thread's nice value; says so when the OS refuses (lowering it needs CAP_SYS_NICE or RLIMIT_NICE). */
+function runAtNice(nice: number): void {
+  try {
+    if (threadId !== undefined) setPriority(threadId, nice);
+  } catch (err) {
+    port.postMessage({ type: 'priority-denied', nice, message: (err as Error).message } satisfies FromWorker);
+  }
 }
 
 const port = parentPort;
+runAtNice(WORKER_NICE);
 const sessions = new Map<string, Session>();
 let engine: SequenceEngine | undefined;
 let faultInjection = false;
@@ -105,6 +120,9 @@ function handle(msg: ToWorker): void {
       return;
     case 'seq-abort':
       engine?.abort(msg.id);
+      return;
+    case 'priority':
+      runAtNice(msg.overloaded ? OVERLOADED_NICE : WORKER_NICE);
       return;
     case 'crash':
       if (!faultInjection) return;

@@ -29,6 +29,9 @@ class FakePool implements Instances {
   isReady = (i: number) => this.ready[i] ?? false;
   listen = (events: PoolEvents) => void (this.events = events);
   startEngine = () => {};
+  /** Every setOverloaded call, in order. */
+  overload: boolean[] = [];
+  setOverloaded = (on: boolean) => void this.overload.push(on);
   post = (instance: number, msg: ToWorker) => void this.posted.push({ instance, msg });
   async run(instance: number, _steps: RunStep[]): Promise<RunResult> {
     this.runsOn.push(instance);
@@ -45,13 +48,14 @@ class FakePool implements Instances {
   added = () => this.posted.filter((p) => p.msg.type === 'seq-add').map((p) => ({ instance: p.instance, id: (p.msg as { seq: { id: number } }).seq.id }));
 }
 
-function setup(policy: Partial<Policy> = {}, pool = new FakePool()) {
+function setup(policy: Partial<Policy> = {}, pool = new FakePool(), quietMs?: number) {
   const batches: { op: string; size: number }[] = [];
   const drops: string[] = [];
   const s = new ModelScheduler({
     model: 'm',
     policy: { ...POLICY, ...policy },
     pool,
+    quietMs,
     hooks: { onBatch: (op, size) => batches.push({ op, size }), onDrop: (_op, reason) => drops.push(reason) },
   });
   const double = s.operation<number, number>({
@@ -98,6 +102,31 @@ describe('ModelScheduler: batches', () => {
     pool.events.onReady(0);
     await Promise.all(queued);
     expect(s.depth).toBe(0);
+  });
+
+  it('marks the model overloaded at its first refusal and back once refusals stop for the quiet time', async () => {
+    const pool = new FakePool();
+    pool.ready[0] = false;
+    const { s, double } = setup({ maxQueueSize: 2 }, pool, 60);
+    const queued = [double.submit(1), double.submit(2)];
+    expect(s.admits()).toBe(false);
+    expect(pool.overload).toEqual([true]);
+    // More refusals, from every path (admits, assertRoom, submit), keep it on without new messages.
+    for (let i = 0; i < 5; i++) {
+      expect(() => s.assertRoom()).toThrow(RuntimeError);
+      await expect(double.submit(3)).rejects.toMatchObject({ kind: 'queue-full' });
+      await sleep(20);
+    }
+    expect(s.overloaded).toBe(true);
+    expect(pool.overload).toEqual([true]);
+    pool.ready[0] = true;
+    pool.events.onReady(0);
+    await Promise.all(queued);
+    await sleep(100);
+    expect(s.overloaded).toBe(false);
+    expect(pool.overload).toEqual([true, false]);
+    expect(s.admits()).toBe(true);
+    expect(pool.overload).toEqual([true, false]);
   });
 
   it('a request past its deadline leaves the queue (and its bound) at once', async () => {

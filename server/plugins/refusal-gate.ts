@@ -1,0 +1,109 @@
+// Overload refusals before Fastify. Under a 10× overload nine requests in ten are refused, and
+// through Fastify each refusal paid routing, the hook chain, the error handler and the serializer
+// on the main thread (~65 µs), the thread that also feeds the models. The gate answers the two
+// overload refusals at Node's 'request' event instead: the server's concurrency limit
+// (ORT_SERVER_BUSY) and a ready model whose queue is full (ORT_QUEUE_FULL). Same status,
+// Retry-After, body shape (KServe V2's {"error"} on /v2) and request metrics as the Fastify path.
+// Anything else, or anything whose answer could differ (a drain, a CORS request with an Origin,
+// rate limiting configured), goes on to Fastify, whose hooks make the same two decisions.
+import type { FastifyServerFactory } from 'fastify';
+import fp from 'fastify-plugin';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Errors } from '../errors.ts';
+import { describeAny, errorBody } from './error-handler.ts';
+
+/** Decides, per request, whether it is refused here (answered) or handed on to Fastify. */
+export interface RefusalGate {
+  refuse(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export interface ServerSettings {
+  http: http.ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+}
+
+/** A gate that refuses nothing (until the plugin arms it). */
+export const refusalGate = (): RefusalGate => ({ refuse: () => false });
+
+/** Fastify's serverFactory: the HTTP/1.1 server Fastify would build, with `gate` asked first. */
+export function gatedServer(settings: ServerSettings, gate: RefusalGate): FastifyServerFactory {
+  return (handler) => {
+    const server = http.createServer(settings.http, (req, res) => {
+      if (!gate.refuse(req, res)) handler(req, res);
+    });
+    server.keepAliveTimeout = settings.keepAliveTimeout;
+    server.requestTimeout = settings.requestTimeout;
+    return server;
+  };
+}
+
+interface ModelRoute {
+  /** The route as Fastify knows it (the metrics' route label). */
+  url: string;
+  pattern: RegExp;
+  v2: boolean;
+}
+
+/** `/v2/models/:model/versions/:version/infer` → a RegExp whose first group is the model name. */
+function routePattern(url: string): RegExp {
+  const source = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:model/, '([^/?#]+)').replace(/:\w+/g, '[^/?#]+');
+  return new RegExp(`^${source}(?:\\?|$)`);
+}
+
+const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' };
+
+export default fp<{ gate: RefusalGate }>(
+  async (app, { gate }) => {
+    const { config } = app;
+    const routes: ModelRoute[] = [];
+    app.addHook('onRoute', (route) => {
+      if (![route.method].flat().includes('POST') || !route.url.includes(':model')) return;
+      routes.push({ url: route.url, pattern: routePattern(route.url), v2: route.url.startsWith('/v2/') });
+    });
+
+    /** Refusal answers, made once per protocol, kind and model. */
+    const answers = new Map<string, { statusCode: number; body: Buffer }>();
+    function answer(kind: 'busy' | 'full', v2: boolean, model: string) {
+      const key = `${v2}|${kind}|${model}`;
+      let made = answers.get(key);
+      if (!made) {
+        const error = kind === 'busy' ? new Errors.SERVER_BUSY(config.maxConcurrentRequests) : new Errors.QUEUE_FULL(model);
+        const described = describeAny(error, config.models);
+        made = { statusCode: described.statusCode, body: Buffer.from(JSON.stringify(errorBody(described, v2 ? 'v2' : 'rest'))) };
+        answers.set(key, made);
+      }
+      return made;
+    }
+
+    function refuse(req: IncomingMessage, res: ServerResponse): boolean {
+      if (req.method !== 'POST' || app.draining || (config.corsOrigins && req.headers.origin !== undefined)) return false;
+      const url = req.url ?? '';
+      let route: ModelRoute | undefined;
+      let name: string | undefined;
+      for (const r of routes) {
+        name = r.pattern.exec(url)?.[1];
+        if (name !== undefined) {
+          route = r;
+          break;
+        }
+      }
+      if (!route || !name || name.includes('%')) return false;
+      const start = performance.now();
+      const entry = app.models.get(name);
+      let refusal: { statusCode: number; body: Buffer };
+      if (app.activeRequests() >= config.maxConcurrentRequests) refusal = answer('busy', route.v2, '');
+      else if (entry?.state === 'ready' && !entry.runtime.scheduler.admits()) refusal = answer('full', route.v2, name);
+      else return false;
+      res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.body.length }).end(refusal.body);
+      app.metrics.recordRequest(entry ? name : '_unknown', route.url, refusal.statusCode, (performance.now() - start) / 1000);
+      return true;
+    }
+
+    // Rate limiting must count every request before anything answers it: no gate then.
+    if (!config.rateLimitMax) app.addHook('onReady', async () => void (gate.refuse = refuse));
+    app.addHook('onClose', async () => void (gate.refuse = () => false));
+  },
+  { name: 'refusal-gate', dependencies: ['models', 'metrics', 'drain', 'concurrency-limit'] },
+);
