@@ -31,7 +31,14 @@ export const refusalGate = (): RefusalGate => ({ refuse: () => false });
 export function gatedServer(settings: ServerSettings, gate: RefusalGate): FastifyServerFactory {
   return (handler) => {
     const server = http.createServer(settings.http, (req, res) => {
-      if (!gate.refuse(req, res)) handler(req, res);
+      let refused = false;
+      try {
+        refused = gate.refuse(req, res);
+      } catch {
+        // A fault in the gate must not take the server down: Fastify answers instead, unless the gate already did.
+        refused = res.headersSent;
+      }
+      if (!refused) handler(req, res);
     });
     server.keepAliveTimeout = settings.keepAliveTimeout;
     server.requestTimeout = settings.requestTimeout;
@@ -52,6 +59,12 @@ function routePattern(url: string): RegExp {
   return new RegExp(`^${source}(?:\\?|$)`);
 }
 
+interface Refusal {
+  statusCode: number;
+  body: string;
+  length: number;
+}
+
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' };
 
 export default fp<{ gate: RefusalGate }>(
@@ -64,14 +77,15 @@ export default fp<{ gate: RefusalGate }>(
     });
 
     /** Refusal answers, made once per protocol, kind and model. */
-    const answers = new Map<string, { statusCode: number; body: Buffer }>();
+    const answers = new Map<string, Refusal>();
     function answer(kind: 'busy' | 'full', v2: boolean, model: string) {
       const key = `${v2}|${kind}|${model}`;
       let made = answers.get(key);
       if (!made) {
         const error = kind === 'busy' ? new Errors.SERVER_BUSY(config.maxConcurrentRequests) : new Errors.QUEUE_FULL(model);
         const described = describeAny(error, config.models);
-        made = { statusCode: described.statusCode, body: Buffer.from(JSON.stringify(errorBody(described, v2 ? 'v2' : 'rest'))) };
+        const body = JSON.stringify(errorBody(described, v2 ? 'v2' : 'rest'));
+        made = { statusCode: described.statusCode, body, length: Buffer.byteLength(body) };
         answers.set(key, made);
       }
       return made;
@@ -92,11 +106,12 @@ export default fp<{ gate: RefusalGate }>(
       if (!route || !name || name.includes('%')) return false;
       const start = performance.now();
       const entry = app.models.get(name);
-      let refusal: { statusCode: number; body: Buffer };
+      let refusal: Refusal;
       if (app.activeRequests() >= config.maxConcurrentRequests) refusal = answer('busy', route.v2, '');
       else if (entry?.state === 'ready' && !entry.runtime.scheduler.admits()) refusal = answer('full', route.v2, name);
       else return false;
-      res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.body.length }).end(refusal.body);
+      // A string body goes out in one write with the head (a Buffer would be a second chunk).
+      res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.length }).end(refusal.body);
       app.metrics.recordRequest(entry ? name : '_unknown', route.url, refusal.statusCode, (performance.now() - start) / 1000);
       return true;
     }
