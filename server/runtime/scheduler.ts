@@ -64,6 +64,9 @@ type Entry = BatchEntry | SequenceEntry;
 
 const isBatch = (e: Entry): e is BatchEntry => e.kind === 'batch';
 
+/** Answers resolved per event-loop turn when a batch returns (see dispatch). */
+const ANSWER_CHUNK = 16;
+
 export class ModelScheduler {
   readonly model: string;
   readonly policy: Policy;
@@ -252,25 +255,36 @@ export class ModelScheduler {
       e.request.onCancel = () => {};
     }
     this.busy[instance] = true;
+    let released = false;
+    /** The instance takes its next batch: once per dispatch, before this batch's answers go out. */
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.busy[instance] = false;
+      this.pump();
+    };
     spec
       .run(entries.map((e) => e.item), (steps) => this.pool.run(instance, steps))
-      .then(({ outputs, inferenceMs }) => {
+      .then(async ({ outputs, inferenceMs }) => {
         if (outputs.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${outputs.length} outputs. This is a bug.`);
         this.hooks.onBatch?.(spec.name, entries.length, inferenceMs, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
-        entries.forEach((e, i) => {
+        release();
+        const timing = { queueMs: 0, inferenceMs, batchSize: entries.length };
+        // Answers go out ANSWER_CHUNK at a time, with the event loop's I/O between chunks, so a
+        // large batch does not hold a health check for all of its responses.
+        for (let i = 0; i < entries.length; i++) {
+          if (i > 0 && i % ANSWER_CHUNK === 0) await new Promise((r) => setImmediate(r));
+          const e = entries[i]!;
           const out = outputs[i];
           if (out instanceof Error) e.request.reject(out);
-          else e.request.resolve({ value: out, timing: { queueMs: started - e.enqueuedAt, inferenceMs, batchSize: entries.length } });
-        });
+          else e.request.resolve({ value: out, timing: { ...timing, queueMs: started - e.enqueuedAt } });
+        }
       })
       .catch((err: unknown) => {
         const error = err instanceof Error ? err : new RuntimeError('inference-failed', this.model, String(err));
         for (const e of entries) e.request.reject(error);
       })
-      .finally(() => {
-        this.busy[instance] = false;
-        this.pump();
-      });
+      .finally(release);
   }
 
   private isIdle(): boolean {

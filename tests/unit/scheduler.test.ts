@@ -90,6 +90,30 @@ describe('ModelScheduler: batches', () => {
     expect(batches.filter((b) => b.op === 'one').map((b) => b.size)).toEqual([1, 1, 1]);
   });
 
+  it('answers a large batch 16 at a time, with I/O between the chunks, after giving the instance its next batch', async () => {
+    const pool = new FakePool(1, 5);
+    const { double, batches } = setup({ maxBatchSize: 64, maxQueueSize: 64 }, pool);
+    const order: string[] = [];
+    let runsAtFirstAnswer = 0;
+    const first = Array.from({ length: 40 }, (_, i) =>
+      double.submit(i).then(() => {
+        order.push(`a${i}`);
+        if (i > 0) return;
+        runsAtFirstAnswer = pool.runsOn.length;
+        setImmediate(() => order.push('io'));
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 4));
+    const second = double.submit(99); // queued while the first batch runs
+    await Promise.all([...first, second]);
+    expect(batches.map((b) => b.size)).toEqual([40, 1]);
+    // A callback queued by the first answer runs before the last answer: they span event-loop turns.
+    expect(order.indexOf('io')).toBeGreaterThan(order.indexOf('a15'));
+    expect(order.indexOf('io')).toBeLessThan(order.indexOf('a39'));
+    // The instance had its next batch before the first batch's answers went out.
+    expect(runsAtFirstAnswer).toBe(2);
+  });
+
   it('holds one bound for every operation of the model, and counts them all in depth', async () => {
     const pool = new FakePool();
     pool.ready[0] = false; // nothing runs: everything stays queued
