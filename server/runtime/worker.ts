@@ -19,8 +19,8 @@ if (!parentPort) throw new Error('worker.ts must run in a worker thread');
  * classify rose from 15–17 ms to 20–25 ms). While the model refuses work (overload.ts), the
  * event loop's extra work is those refusals, and the model runs at its priority (nice 0): at
  * nice 2 a flood of refusals held fortune-rnn to 0.67× its capacity, at nice 0 it kept 0.82×.
- * On Linux nice values are per thread; the threads onnxruntime creates for an intra-op pool
- * inherit the value the worker had when its session was made.
+ * On Linux nice values are per thread: the threads onnxruntime creates for an intra-op pool
+ * inherit the value the worker had when its session was made (nice 2), and keep it under overload.
  */
 const WORKER_NICE = 2;
 const OVERLOADED_NICE = 0;
