@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Model requests in progress (counted against --max-concurrent-requests). */
     activeRequests: () => number;
+    /** True when a new model request would be refused with SERVER_BUSY. */
+    serverBusy: () => boolean;
     /** Counts one model request that is not HTTP (a gRPC call) against the limit: its release, or SERVER_BUSY. */
     admitModelRequest: () => () => void;
   }
@@ -24,8 +26,9 @@ declare module 'fastify' {
 export default fp<{ limit: number }>(
   async (app, { limit }) => {
     let active = 0;
+    const busy = () => active >= limit;
     function admit(): () => void {
-      if (active >= limit) throw new Errors.SERVER_BUSY(limit);
+      if (busy()) throw new Errors.SERVER_BUSY(limit);
       active++;
       let released = false;
       return () => {
@@ -35,6 +38,7 @@ export default fp<{ limit: number }>(
       };
     }
     app.decorate('activeRequests', () => active);
+    app.decorate('serverBusy', busy);
     app.decorate('admitModelRequest', admit);
     app.addHook('onRequest', async (request, reply) => {
       if (!isModelRequest(request)) return;

@@ -1,6 +1,6 @@
 // The model registry as a Fastify service: `app.models`, loaded in the background so the
-// liveness route answers at once; a full model queue refuses requests before their body is read;
-// drained and closed when the app closes.
+// liveness route answers at once; drained and closed when the app closes. (A full model's queue
+// refuses requests before their body is read: plugins/refusal-gate.ts.)
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { Errors } from '../errors.ts';
@@ -8,7 +8,6 @@ import type { ReadyModel } from '../models/entry.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { Pipeline } from '../pipelines/index.ts';
 import { isValidModelName } from '../repository/repository.ts';
-import { isModelRequest } from './concurrency-limit.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,18 +48,11 @@ export default fp<{ config: Config; faultInjection?: boolean }>(
       }
       return { entry: readyModel(name), pipeline: pipeline as Extract<Pipeline, { task: T }> };
     });
-    // A model whose queue is full refuses at once, before the body is read or parsed: under
-    // overload the event loop must not spend on doomed requests what the model needs to serve.
-    app.addHook('onRequest', async (request) => {
-      const name = isModelRequest(request) ? (request.params as { model?: string } | undefined)?.model : undefined;
-      const entry = name === undefined ? undefined : registry.get(name);
-      if (entry?.state === 'ready') entry.runtime.scheduler.assertRoom();
-    });
     registry.start();
     app.addHook('onClose', async () => {
       app.drain();
       await registry.close();
     });
   },
-  { name: 'models', dependencies: ['metrics', 'drain', 'concurrency-limit'] },
+  { name: 'models', dependencies: ['metrics', 'drain'] },
 );

@@ -1,16 +1,21 @@
-// Overload refusals before Fastify. Under a 10× overload nine requests in ten are refused, and
-// through Fastify each refusal paid routing, the hook chain, the error handler and the serializer
-// on the main thread (~65 µs), the thread that also feeds the models. The gate answers the two
-// overload refusals at Node's 'request' event instead: the server's concurrency limit
-// (ORT_SERVER_BUSY) and a ready model whose queue is full (ORT_QUEUE_FULL). Same status,
-// Retry-After, body shape (KServe V2's {"error"} on /v2) and request metrics as the Fastify path.
-// Anything else, or anything whose answer could differ (a drain, a CORS request with an Origin,
-// rate limiting configured), goes on to Fastify, whose hooks make the same two decisions.
+// Overload refusals, before the body is read: under overload the event loop must not spend on
+// doomed requests what the models need. Under a 10× overload nine requests in ten are refused,
+// and through Fastify each refusal paid routing, the hook chain, the error handler and the
+// serializer on the main thread (~65 µs). So the gate answers the two overload refusals at Node's
+// 'request' event instead: the server's concurrency limit (ORT_SERVER_BUSY) and a ready model
+// whose queue is full (ORT_QUEUE_FULL). Same status, Retry-After, body shape (KServe V2's
+// {"error"} on /v2) and request metrics as the Fastify path. Anything else, or anything whose
+// answer could differ (a drain, a CORS request with an Origin, rate limiting configured), goes on
+// to Fastify: there concurrency-limit.ts refuses a busy server and this plugin's onRequest hook a
+// full model, with the same two checks.
 import type { FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Errors } from '../errors.ts';
+import type { ReadyModel } from '../models/entry.ts';
+import { withoutStack } from '../runtime/errors.ts';
+import { isModelRequest } from './concurrency-limit.ts';
 import { describeAny, errorBody } from './error-handler.ts';
 
 /** Decides, per request, whether it is refused here (answered) or handed on to Fastify. */
@@ -76,6 +81,18 @@ export default fp<{ gate: RefusalGate }>(
       routes.push({ url: route.url, pattern: routePattern(route.url), v2: route.url.startsWith('/v2/') });
     });
 
+    /** The ready model `name` when its queue has no room (a refusal it counts toward overload). */
+    function fullModel(name: string): ReadyModel | undefined {
+      const entry = app.models.get(name);
+      return entry?.state === 'ready' && !entry.runtime.scheduler.admits() ? entry : undefined;
+    }
+
+    // The Fastify path's full-model refusal (the gate's for requests it hands on).
+    app.addHook('onRequest', async (request) => {
+      const name = isModelRequest(request) ? (request.params as { model?: string } | undefined)?.model : undefined;
+      if (name !== undefined && fullModel(name)) throw withoutStack(() => new Errors.QUEUE_FULL(name));
+    });
+
     /** Refusal answers, made once per protocol, kind and model. */
     const answers = new Map<string, Refusal>();
     function answer(kind: 'busy' | 'full', v2: boolean, model: string) {
@@ -105,14 +122,13 @@ export default fp<{ gate: RefusalGate }>(
       }
       if (!route || !name || name.includes('%')) return false;
       const start = performance.now();
-      const entry = app.models.get(name);
       let refusal: Refusal;
-      if (app.activeRequests() >= config.maxConcurrentRequests) refusal = answer('busy', route.v2, '');
-      else if (entry?.state === 'ready' && !entry.runtime.scheduler.admits()) refusal = answer('full', route.v2, name);
+      if (app.serverBusy()) refusal = answer('busy', route.v2, '');
+      else if (fullModel(name)) refusal = answer('full', route.v2, name);
       else return false;
       // A string body goes out in one write with the head (a Buffer would be a second chunk).
       res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.length }).end(refusal.body);
-      app.metrics.recordRequest(entry ? name : '_unknown', route.url, refusal.statusCode, (performance.now() - start) / 1000);
+      app.metrics.recordRequest(app.models.get(name) ? name : '_unknown', route.url, refusal.statusCode, (performance.now() - start) / 1000);
       return true;
     }
 

@@ -269,7 +269,6 @@ export class ModelScheduler {
         if (outputs.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${outputs.length} outputs. This is a bug.`);
         this.hooks.onBatch?.(spec.name, entries.length, inferenceMs, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
         release();
-        const timing = { queueMs: 0, inferenceMs, batchSize: entries.length };
         // Answers go out ANSWER_CHUNK at a time, with the event loop's I/O between chunks, so a
         // large batch does not hold a health check for all of its responses.
         for (let i = 0; i < entries.length; i++) {
@@ -277,7 +276,7 @@ export class ModelScheduler {
           const e = entries[i]!;
           const out = outputs[i];
           if (out instanceof Error) e.request.reject(out);
-          else e.request.resolve({ value: out, timing: { ...timing, queueMs: started - e.enqueuedAt } });
+          else e.request.resolve({ value: out, timing: { queueMs: started - e.enqueuedAt, inferenceMs, batchSize: entries.length } });
         }
       })
       .catch((err: unknown) => {
