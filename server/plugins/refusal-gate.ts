@@ -84,7 +84,9 @@ export default fp<{ gate: RefusalGate }>(
     /** The ready model `name` when its queue has no room (a refusal it counts toward overload). */
     function fullModel(name: string): ReadyModel | undefined {
       const entry = app.models.get(name);
-      return entry?.state === 'ready' && !entry.runtime.scheduler.admits() ? entry : undefined;
+      if (entry?.state !== 'ready' || entry.runtime.scheduler.hasRoom()) return undefined;
+      entry.runtime.scheduler.refusal();
+      return entry;
     }
 
     // The Fastify path's full-model refusal (the gate's for requests it hands on).

@@ -113,11 +113,9 @@ export class ModelScheduler {
     return this.slots.size;
   }
 
-  /** Whether `items` more would fit in the queue now; a no is a refusal, and marks the model overloaded. */
-  admits(items = 1): boolean {
-    if (this.queue.hasRoom(items)) return true;
-    this.overload.refused();
-    return false;
+  /** Whether `items` more would fit in the queue now. A query: it changes nothing. */
+  hasRoom(items = 1): boolean {
+    return !this.closing && this.queue.hasRoom(items);
   }
 
   /** While refusing for want of room (see overload.ts). */
@@ -125,10 +123,16 @@ export class ModelScheduler {
     return this.overload.overloaded;
   }
 
+  /** The error of a refusal for want of room, counted toward overload (the one place a refusal is recorded). */
+  refusal(): RuntimeError {
+    if (this.closing) return draining(this.model);
+    this.overload.refused();
+    return queueFull(this.model);
+  }
+
   /** Refuses (kind 'queue-full') when `items` more would not fit now: before paying to decode an upload. */
   assertRoom(items = 1): void {
-    if (this.closing) throw draining(this.model);
-    if (!this.admits(items)) throw queueFull(this.model);
+    if (!this.hasRoom(items)) throw this.refusal();
   }
 
   operation<I, O>(spec: OperationSpec<I, O>): Operation<I, O> {
@@ -174,10 +178,7 @@ export class ModelScheduler {
   private enqueue(entry: Entry): void {
     const request = entry.kind === 'batch' ? entry.request : entry.job.request;
     if (this.closing) return request.cancel(draining(this.model));
-    if (!this.queue.append(entry)) {
-      this.overload.refused();
-      return request.cancel(queueFull(this.model));
-    }
+    if (!this.queue.append(entry)) return request.cancel(this.refusal());
     request.onCancel = (err) => {
       this.queue.remove(entry);
       this.hooks.onDrop?.(entry.op, err.kind);

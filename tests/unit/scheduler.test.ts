@@ -133,9 +133,12 @@ describe('ModelScheduler: batches', () => {
     pool.ready[0] = false;
     const { s, double } = setup({ maxQueueSize: 2 }, pool, 60);
     const queued = [double.submit(1), double.submit(2)];
-    expect(s.admits()).toBe(false);
+    // Asking is no refusal: hasRoom() changes nothing.
+    expect(s.hasRoom()).toBe(false);
+    expect(pool.overload).toEqual([]);
+    expect(s.refusal()).toMatchObject({ kind: 'queue-full' });
     expect(pool.overload).toEqual([true]);
-    // More refusals, from every path (admits, assertRoom, submit), keep it on without new messages.
+    // More refusals, from every path (refusal, assertRoom, submit), keep it on without new messages.
     for (let i = 0; i < 5; i++) {
       expect(() => s.assertRoom()).toThrow(RuntimeError);
       await expect(double.submit(3)).rejects.toMatchObject({ kind: 'queue-full' });
@@ -149,7 +152,7 @@ describe('ModelScheduler: batches', () => {
     await sleep(100);
     expect(s.overloaded).toBe(false);
     expect(pool.overload).toEqual([true, false]);
-    expect(s.admits()).toBe(true);
+    expect(s.hasRoom()).toBe(true);
     expect(pool.overload).toEqual([true, false]);
   });
 
