@@ -9,6 +9,14 @@ import type { ModelEntry, ReadyModel } from './entry.ts';
 import { startRuntime, stopRuntime } from './runtime.ts';
 import { createStats, statsHooks } from './stats.ts';
 
+/**
+ * The one readiness rule, for REST, KServe V2 and gRPC health alike: the model is ready and at
+ * least one of its instances is alive to take work.
+ */
+export function isServing(entry: ModelEntry | undefined): entry is ReadyModel {
+  return entry?.state === 'ready' && entry.runtime.pool.readyInstances > 0;
+}
+
 export interface RegistryLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -51,10 +59,10 @@ export class ModelRegistry {
     return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Ready when every model that was not deliberately unloaded is ready. */
+  /** Ready when every model that was not deliberately unloaded is serving (see isServing). */
   allReady(): boolean {
     const live = this.list().filter((m) => m.state !== 'unavailable');
-    return live.length > 0 && live.every((m) => m.state === 'ready');
+    return live.length > 0 && live.every(isServing);
   }
 
   /** Reads a model folder anew and swaps it in once warm; requests in flight finish on the old one. */
