@@ -1,5 +1,6 @@
 // KServe V2 (Open Inference Protocol) tensors ↔ onnxruntime tensors: datatype names, nested or
-// flat JSON `data` or raw bytes (v2-raw.ts), shape checks with messages that name the tensor.
+// flat JSON `data` or raw bytes (v2-raw.ts), shape checks and per-datatype value checks (integer
+// ranges, finite floats) with messages that name the tensor and the element.
 import { Errors } from '../errors.ts';
 import type { TensorInfo, TensorType, TensorValue } from '../runtime/onnx.ts';
 import { decodeRaw, V2_DATATYPES } from './v2-raw.ts';
@@ -19,6 +20,8 @@ export interface V2Tensor {
   data?: unknown;
   /** Or the tensor's raw bytes (gRPC raw_input_contents, REST binary extension); exactly one of the two. */
   raw?: Uint8Array;
+  /** What the JSON values are called in messages: 'data' unless said (gRPC: its contents field). */
+  field?: string;
 }
 
 /** Row-major leaves of nested arrays; iterative, so any nesting depth a JSON body can carry is fine. */
@@ -38,27 +41,52 @@ const shown = (v: unknown): string => (typeof v === 'object' && v !== null ? (Ar
 
 const bad = (msg: string) => new Errors.INVALID_INPUT(msg);
 
-function typed(type: TensorType, values: unknown[], name: string): TensorValue['data'] {
+type Data = TensorValue['data'];
+
+/**
+ * The JSON values each integer datatype takes: integers within its range. INT64 and UINT64 take
+ * JSON numbers within the safe-integer range (±(2^53 − 1)), the integers a JSON number carries
+ * exactly; larger ones travel as binary data (raw bytes).
+ */
+const INTEGERS: Partial<Record<TensorType, { min: number; max: number; from: (v: number[]) => Data }>> = Object.freeze({
+  int8: { min: -(2 ** 7), max: 2 ** 7 - 1, from: (v: number[]) => Int8Array.from(v) },
+  uint8: { min: 0, max: 2 ** 8 - 1, from: (v: number[]) => Uint8Array.from(v) },
+  int16: { min: -(2 ** 15), max: 2 ** 15 - 1, from: (v: number[]) => Int16Array.from(v) },
+  uint16: { min: 0, max: 2 ** 16 - 1, from: (v: number[]) => Uint16Array.from(v) },
+  int32: { min: -(2 ** 31), max: 2 ** 31 - 1, from: (v: number[]) => Int32Array.from(v) },
+  uint32: { min: 0, max: 2 ** 32 - 1, from: (v: number[]) => Uint32Array.from(v) },
+  int64: { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, from: (v: number[]) => BigInt64Array.from(v, BigInt) },
+  uint64: { min: 0, max: Number.MAX_SAFE_INTEGER, from: (v: number[]) => BigUint64Array.from(v, BigInt) },
+});
+
+/** Floating-point datatypes take any JSON number that stays finite once rounded to the type (FP16 holds ±65504 at most). */
+const FLOATS: Partial<Record<TensorType, { round: (v: number) => number; range: string; from: (v: number[]) => Data }>> = Object.freeze({
+  float16: { round: Math.f16round, range: '±65504', from: (v: number[]) => Float16Array.from(v) as unknown as Data },
+  float32: { round: Math.fround, range: '±3.4028235e38', from: (v: number[]) => Float32Array.from(v) },
+  float64: { round: (v: number) => v, range: '±1.7976931348623157e308', from: (v: number[]) => Float64Array.from(v) },
+});
+
+/** Checks each JSON value against the datatype and converts them; a bad value is a 400 naming the tensor and the element. */
+function typed(type: TensorType, values: unknown[], name: string, field: string): Data {
   const check = (ok: (v: unknown) => boolean, what: string) => {
     const i = values.findIndex((v) => !ok(v));
-    if (i >= 0) throw bad(`input '${name}': data[${i}] is ${shown(values[i])}, expected ${what}`);
+    if (i >= 0) throw bad(`input '${name}': ${field}[${i}] is ${shown(values[i])}, expected ${what}`);
   };
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const int = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  const datatype = v2Datatype(type);
+  const int = INTEGERS[type];
+  if (int) {
+    const exact = type === 'int64' || type === 'uint64' ? ' as a JSON number; send larger values as binary data' : '';
+    check((v) => typeof v === 'number' && Number.isInteger(v) && v >= int.min && v <= int.max, `an integer from ${int.min} to ${int.max} (${datatype}${exact})`);
+    return int.from(values as number[]);
+  }
+  const float = FLOATS[type];
+  if (float) {
+    check((v) => typeof v === 'number' && Number.isFinite(float.round(v)), `a number within ${datatype}'s range (${float.range})`);
+    return float.from(values as number[]);
+  }
   switch (type) {
     case 'bool': check((v) => typeof v === 'boolean', 'a boolean'); return Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
     case 'string': check((v) => typeof v === 'string', 'a string'); return values as string[];
-    case 'float16': check(num, 'a number'); return Float16Array.from(values as number[]) as unknown as TensorValue['data'];
-    case 'float32': check(num, 'a number'); return Float32Array.from(values as number[]);
-    case 'float64': check(num, 'a number'); return Float64Array.from(values as number[]);
-    case 'int64': check(int, 'an integer'); return BigInt64Array.from(values as number[], BigInt);
-    case 'uint64': check((v) => int(v) && (v as number) >= 0, 'a non-negative integer'); return BigUint64Array.from(values as number[], BigInt);
-    case 'int8': check(int, 'an integer'); return Int8Array.from(values as number[]);
-    case 'int16': check(int, 'an integer'); return Int16Array.from(values as number[]);
-    case 'int32': check(int, 'an integer'); return Int32Array.from(values as number[]);
-    case 'uint8': check(int, 'an integer'); return Uint8Array.from(values as number[]);
-    case 'uint16': check(int, 'an integer'); return Uint16Array.from(values as number[]);
-    case 'uint32': check(int, 'an integer'); return Uint32Array.from(values as number[]);
     default: throw bad(`input '${name}': datatype ${type} is not supported`);
   }
 }
@@ -87,10 +115,10 @@ export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorVal
   const values = flatten(input.data);
   const size = input.shape.reduce((a, b) => a * b, 1);
   if (values.length !== size) throw bad(`input '${name}': ${values.length} values do not fill shape [${input.shape}] (${size} expected)`);
-  return { type, dims: input.shape, data: typed(type, values, name) };
+  return { type, dims: input.shape, data: typed(type, values, name, input.field ?? 'data') };
 }
 
-/** Converts an output tensor for JSON (int64 as numbers, bool as booleans). */
+/** Converts an output tensor for JSON (int64 as numbers, bool as booleans, float16 as numbers). */
 export function toV2(name: string, t: TensorValue): V2Tensor & { data: unknown[] } {
   const data = t.data as ArrayLike<unknown>;
   let out: unknown[];

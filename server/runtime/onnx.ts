@@ -3,6 +3,12 @@
 //
 // Note: InferenceSession.run() executes synchronously on the calling thread (1.30 only defers
 // it with setImmediate), so the server calls it from worker threads only (see worker.ts).
+//
+// float16: a TensorValue holds a Float16Array (numbers; Node ≥ 24 has it globally, and it
+// survives postMessage). onnxruntime-common keeps a Float16Array as the tensor's data, but the
+// native binding of onnxruntime-node 1.30 reads only a Uint16Array there ("not enough space:
+// expected N, got 0" otherwise), so toTensor hands it a Uint16Array view of the same bytes, as
+// transformers.js does; fromTensor turns whichever of the two comes back into a Float16Array.
 import * as ort from 'onnxruntime-node';
 
 export type TensorType = ort.Tensor.Type;
@@ -45,12 +51,21 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorIn
   );
 }
 
+/** A view of 2-byte elements (Float16Array or Uint16Array) as another 2-byte typed array, no copy. */
+function halfView<T>(View: new (buffer: ArrayBuffer, offset: number, length: number) => T, data: unknown): T {
+  const d = data as Uint16Array;
+  return new View(d.buffer as ArrayBuffer, d.byteOffset, d.length);
+}
+
 export function toTensor(value: TensorValue): Tensor {
-  return new ort.Tensor(value.type as 'float32', value.data as Float32Array, value.dims);
+  const tensor = new ort.Tensor(value.type as 'float32', value.data as Float32Array, value.dims);
+  if (value.type === 'float16') (tensor as unknown as { cpuData: Uint16Array }).cpuData = halfView(Uint16Array, value.data);
+  return tensor;
 }
 
 export function fromTensor(t: Tensor): TensorValue {
-  return { type: t.type, dims: [...t.dims], data: t.data as TensorData };
+  const data = t.type === 'float16' ? (halfView(Float16Array, t.data) as unknown as TensorData) : (t.data as TensorData);
+  return { type: t.type, dims: [...t.dims], data };
 }
 
 export async function createSession(path: string, options: SessionOptions = {}): Promise<Session> {

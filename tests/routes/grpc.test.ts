@@ -114,6 +114,12 @@ describe('KServe V2 over gRPC: bundled models', () => {
     fromF32(raw.raw_output_contents[0]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 
+  it('an integer past its datatype\'s range in typed contents → INVALID_ARGUMENT naming the tensor and the element', async () => {
+    const z = { name: 'z', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: Array(64).fill(0) } };
+    const label = { name: 'label', datatype: 'INT64', shape: [1], contents: { int64_contents: [2 ** 53] } };
+    expectFailure(await grpc.call('ModelInfer', { model_name: 'fashion-dcgan', inputs: [z, label] }), 'INVALID_ARGUMENT', /^input 'label': contents.int64_contents\[0\] is 9007199254740992, expected an integer from -9007199254740991 to 9007199254740991 \(INT64/);
+  });
+
   it.each([
     ['a wrong shape', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 28, 28], contents: { fp32_contents: pixels(1) } }] }, /input 'pixel_values': shape \[1,28,28\] has 3 dimensions, the model expects 4/],
     ['a wrong datatype', { inputs: [{ name: 'pixel_values', datatype: 'FP64', shape: [1, 1, 28, 28], contents: { fp64_contents: pixels(1) } }] }, /datatype FP64 does not match the model's FP32/],

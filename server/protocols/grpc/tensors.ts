@@ -45,8 +45,10 @@ function typedInput(input: InferInputTensor): V2Tensor {
   const wrong = used.find((f) => f !== field);
   if (wrong) throw bad(`input '${name}': datatype ${datatype} carries its values in contents.${field}, not contents.${wrong}`);
   const values = input.contents?.[field] ?? [];
-  if (field !== 'bytes_contents') return { name, datatype, shape, data: values };
-  return { name, datatype, shape, data: (values as Buffer[]).map((b, i) => bytesElement(name, i, b)) };
+  // fromV2 checks each value against the datatype (an INT8 in int_contents within -128..127, an
+  // INT64 within the safe-integer range, as the loader reads int64 fields as numbers).
+  if (field !== 'bytes_contents') return { name, datatype, shape, data: values, field: `contents.${field}` };
+  return { name, datatype, shape, data: (values as Buffer[]).map((b, i) => bytesElement(name, i, b)), field: `contents.${field}` };
 }
 
 /**
