@@ -23,7 +23,7 @@ const cnnSpec = manifest('fashion-cnn');
 const cnn = await createSession(path.join(models, 'fashion-cnn/model.onnx'), { intraOpThreads: threads });
 const bertSpec = manifest('bert-mini');
 const bert = await createSession(path.join(models, 'bert-mini', bertSpec.graphs!.encoder!), { intraOpThreads: threads });
-const tokenizer = loadTokenizer(path.join(models, 'bert-mini', bertSpec.tokenizer!));
+const tokenizer = loadTokenizer(path.join(models, 'bert-mini', bertSpec.tokenizer!), bertSpec.max_length ?? 128);
 
 const app = Fastify({ bodyLimit: 8 * 1024 * 1024 });
 await app.register(multipart);
@@ -50,7 +50,7 @@ app.post('/v1/models/fashion-cnn/classify', async (request) => {
 
 app.post('/v1/models/bert-mini/embed', async (request) => {
   const { inputs } = request.body as { inputs: string };
-  const { ids } = tokenizer.encode(inputs, { maxLength: bertSpec.max_length ?? 128, truncate: true, label: 'inputs' });
+  const { ids } = await tokenizer.encode(inputs, undefined, { truncate: true, label: 'inputs' });
   const t = ids.length;
   const feed = (values: number[]): TensorValue => ({ type: 'int64', dims: [1, t], data: BigInt64Array.from(values, BigInt) });
   const out = await bert.run({ input_ids: feed(ids), attention_mask: feed(ids.map(() => 1)), token_type_ids: feed(ids.map(() => 0)) });

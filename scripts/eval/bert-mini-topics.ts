@@ -172,8 +172,8 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
   const maxLength = readJson<{ model_max_length: number }>(modelPath(MODEL, 'tokenizer_config.json')).model_max_length;
   const examples = loadGlossFixture();
   const baseline = readJson<{ model: string; predictions: Record<string, string> }>(`${FIXTURES_DIR}/gloss-baseline-predictions.json`);
-  const tokenizer = loadTokenizer(modelPath(MODEL, 'tokenizer.json'));
-  const sequences = examples.map((e) => tokenizer.encode(e.text, { maxLength, truncate: true, label: e.synset }).ids);
+  const tokenizer = loadTokenizer(modelPath(MODEL, 'tokenizer.json'), maxLength);
+  const sequences = await Promise.all(examples.map(async (e) => (await tokenizer.encode(e.text, undefined, { truncate: true, label: e.synset })).ids));
   const session = await createSession(modelPath(MODEL));
   try {
     const agreement = await batchAgreement(session, sequences, labels.length);

@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   defaultThreads: number;
   hooks: SchedulerHooks;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** The model's worker pool gave up after it started (see WorkerPoolOptions.onFailed). */
+  onFailed: (reason: string) => void;
   faultInjection?: boolean;
 }
 
@@ -40,6 +42,7 @@ export function policyOf(b: Batching): Policy {
     maxBatchSize: b.max_batch_size,
     maxQueueDelayMs: b.max_queue_delay_ms,
     maxQueueSize: b.max_queue_size,
+    maxQueueBytes: b.max_queue_bytes,
     timeoutMs: b.timeout_ms,
     maxBatchTokens: b.max_batch_tokens,
     maxPaddingRatio: b.max_padding_ratio,
@@ -54,7 +57,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<ModelRuntime> {
   const batching = effectiveBatching(source, config);
   const instances = config.instances ?? manifest.instances ?? 1;
   const intraOpThreads = config.intraOpThreads ?? manifest.intra_op_threads ?? o.defaultThreads;
-  const pool = new WorkerPool({ name: source.name, graphs: source.graphs, instances, intraOpThreads, faultInjection: o.faultInjection, onLog: o.log });
+  const pool = new WorkerPool({
+    name: source.name,
+    graphs: source.graphs,
+    instances,
+    intraOpThreads,
+    faultInjection: o.faultInjection,
+    onLog: o.log,
+    onRestart: o.hooks.onRestart,
+    onFailed: o.onFailed,
+  });
   try {
     const graphs = await pool.start();
     const scheduler = new ModelScheduler({ model: source.name, policy: policyOf(batching), pool, hooks: o.hooks });

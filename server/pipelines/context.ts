@@ -4,8 +4,9 @@ import { Errors } from '../errors.ts';
 import type { ModelSource } from '../repository/repository.ts';
 import type { TensorValue } from '../runtime/onnx.ts';
 import type { GraphInfo } from '../runtime/protocol.ts';
-import type { RequestOptions } from '../runtime/request.ts';
-import type { ModelScheduler } from '../runtime/scheduler.ts';
+import type { BatchItem } from '../runtime/protocol.ts';
+import { allOrNothing, type RequestOptions } from '../runtime/request.ts';
+import type { Answer, ItemOutputs, ModelScheduler, Operation } from '../runtime/scheduler.ts';
 
 export interface ModelContext {
   source: ModelSource;
@@ -40,19 +41,19 @@ export function batchCap(ctx: ModelContext, graph: string, input: string): numbe
   return dim !== undefined && dim > 0 ? Math.min(dim, max) : max;
 }
 
-export function stackFloat32(rows: Float32Array[], dims: number[]): TensorValue {
-  const width = rows[0]?.length ?? 0;
-  const data = new Float32Array(rows.length * width);
-  rows.forEach((r, i) => data.set(r, i * width));
-  return { type: 'float32', dims: [rows.length, ...dims], data };
+/**
+ * Refuses a request the model's queue can never hold (413) or cannot hold now (429): before the
+ * work that scales with it (tokenizing, decoding) is paid for.
+ */
+export function assertFits(ctx: ModelContext, items: number): void {
+  const max = ctx.scheduler.policy.maxQueueSize;
+  if (items > max) throw new Errors.TOO_MANY_INPUTS(ctx.source.name, max, items);
+  ctx.scheduler.assertRoom(items);
 }
 
-/** Splits a float tensor along its first axis into one copy per row. */
-export function unstack(t: TensorValue): Float32Array[] {
-  const n = t.dims[0] ?? 0;
-  const data = t.data as Float32Array;
-  const width = n === 0 ? 0 : data.length / n;
-  return Array.from({ length: n }, (_, i) => data.slice(i * width, (i + 1) * width));
+/** Queues every item of one request on `op` as one request: a failing item cancels the others. */
+export function submitAll(ctx: ModelContext, op: Operation, items: BatchItem[], options: CallOptions): Promise<Answer<ItemOutputs>[]> {
+  return allOrNothing(ctx.source.name, options.signal, items.map((item) => (signal) => op.submit(item, { signal, timeoutMs: options.timeoutMs })));
 }
 
 export function output(outputs: Record<string, TensorValue>, name: string): TensorValue {

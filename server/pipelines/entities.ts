@@ -1,7 +1,7 @@
 // Token scores → entities, as transformers' TokenClassificationPipeline does it: pre-entities (special tokens
 // dropped, its is_subword rule), the aggregation strategies none / simple / first / max / average, grouping of
 // B-/I- tags, and the ignore_labels filter. Pure functions: the pipeline feeds them one encoded text.
-import type { FastEncoding } from './fast-tokenizer.ts';
+import type { Encoding } from './tokenizer.ts';
 
 export const AGGREGATION_STRATEGIES = ['none', 'simple', 'first', 'max', 'average'] as const;
 export type AggregationStrategy = (typeof AGGREGATION_STRATEGIES)[number];
@@ -63,7 +63,7 @@ const label = (labels: string[], i: number) => labels[i] ?? `LABEL_${i}`;
  * token whose length differs from its text's as a subword; others use transformers' fallback (no space before
  * it); an unknown token takes its text as its word and starts a word.
  */
-export function preEntities(text: string, enc: FastEncoding, scores: ArrayLike<number>[], tokenizer: { subwordPrefix?: string; unknownId?: number }): PreEntity[] {
+export function preEntities(text: string, enc: Encoding, scores: ArrayLike<number>[], tokenizer: { subwordPrefix?: string; unknownId?: number }): PreEntity[] {
   const chars = Array.from(text);
   const out: PreEntity[] = [];
   enc.ids.forEach((id, index) => {

@@ -1,65 +1,55 @@
-// fill-mask (…ForMaskedLM exported as one graph): text with [MASK] → tokenize → length-grouped batches under the
-// token budget → logits [N, T, vocabulary] → the likeliest tokens at each mask (./mask.ts, shared with the
-// text-embedding pipeline's encoder + MLM head).
+// fill-mask (…ForMaskedLM exported as one graph): text with [MASK] → tokenize (off the event loop) → length-grouped
+// batches under the token budget → the worker runs the graph and keeps, at each mask, the top-k candidates of the
+// [N, T, vocabulary] logits → the predictions (./mask.ts, shared with the text-embedding pipeline's encoder + MLM head).
 import path from 'node:path';
 import { Errors } from '../errors.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { graphInfo, output, type CallOptions, type ModelContext } from './context.ts';
+import { assertFits, graphInfo, type CallOptions, type ModelContext } from './context.ts';
 import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
-import { assertTextGraph, textFeeds, type TextRole } from './text-feeds.ts';
+import { assertTextGraph, textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
 import { loadTokenizer } from './tokenizer.ts';
 
 export interface FillMaskPipeline {
   task: 'fill-mask';
   routes: string[];
   maxLength: number;
+  maxChars: number;
   fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: MaskResult[]; timing: Timing }>;
   warmup(): Promise<void>;
 }
 
-interface Item {
-  ids: number[];
-  positions: number[];
-}
-
 export function fillMask(ctx: ModelContext): FillMaskPipeline {
   const { manifest, versionDir, name } = ctx.source;
-  const tokenizer = loadTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'));
+  const maxLength = manifest.max_length ?? 512;
+  const tokenizer = loadTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'), maxLength);
   const graph = graphInfo(ctx, 'model');
   const input = (r: TextRole) => manifest.inputs?.[r] ?? r;
   assertTextGraph(graph, name, input);
   const logits = manifest.outputs?.logits ?? graph.outputs.find((o) => o.name === 'logits')?.name ?? graph.outputs[0]?.name;
   if (!logits) throw new Error(`model '${name}': the graph has no outputs`);
-  const maxLength = manifest.max_length ?? 512;
 
-  // Each item's answer: the vocabulary rows at its mask positions.
-  const op = ctx.scheduler.operation<Item, Float32Array[]>({
+  const op = ctx.scheduler.operation({
     name: 'fill-mask',
     text: true,
-    async run(items, exec) {
-      const { feeds, length } = textFeeds(graph, items, input);
-      const { outputs, ms } = await exec([{ graph: 'model', feeds, fetches: [logits] }]);
-      const t = output(outputs, logits);
-      const v = t.dims.at(-1) ?? 0;
-      const data = t.data as Float32Array;
-      return { outputs: items.map((it, i) => it.positions.map((p) => data.slice((i * length + p) * v, (i * length + p + 1) * v))), inferenceMs: ms };
-    },
+    plan: { steps: [{ graph: 'model', fetches: [logits] }], assemble: textAssembly(graph, input), cut: { kind: 'mask-top-k' } },
   });
 
   return {
     task: 'fill-mask',
     routes: ['fill-mask'],
     maxLength,
+    maxChars: tokenizer.maxChars,
     async fillMask(text, opts) {
       if (text.trim() === '') throw new Errors.INVALID_INPUT('text is empty');
-      const enc = tokenizer.encode(text, { maxLength, truncate: false, label: 'text' });
+      assertFits(ctx, 1);
+      const enc = await tokenizer.encode(text, undefined, { truncate: false, label: 'text' });
       const positions = maskPositions(tokenizer, enc.ids);
-      const { value, timing } = await op.submit({ ids: enc.ids, positions }, { ...opts, cost: enc.ids.length });
-      return { masks: maskPredictions(tokenizer, enc.ids, positions, value, opts.topK), timing };
+      const { value, timing } = await op.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, opts);
+      return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
     },
     async warmup() {
-      const ids = tokenizer.encode('warm up', { maxLength, truncate: true, label: 'warmup' }).ids;
-      await op.submit({ ids, positions: [0] });
+      const { ids } = await tokenizer.encode('warm up', undefined, { truncate: true, label: 'warmup' });
+      await op.submit({ ...tokenRow(ids), positions: [0], topK: 1 });
     },
   };
 }

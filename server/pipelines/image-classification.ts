@@ -3,23 +3,14 @@
 // top-k labels. The main thread only queues bytes.
 import { Errors } from '../errors.ts';
 import type { ImageSpec } from '../repository/manifest.ts';
-import { RuntimeError } from '../runtime/errors.ts';
-import type { SkippedItem } from '../runtime/protocol.ts';
-import { allOrNothing } from '../runtime/request.ts';
+import { ItemRefused } from '../runtime/errors.ts';
 import { softmax, topK } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { batchCap, ioName, output, unstack, type CallOptions, type ModelContext } from './context.ts';
+import { allOrNothing } from '../runtime/request.ts';
+import { assertFits, batchCap, ioName, output, type CallOptions, type ModelContext } from './context.ts';
 import type { ImagePrepareOptions } from './image-prepare.ts';
 
 const PREPARE = new URL('./image-prepare.ts', import.meta.url).href;
-
-interface Upload {
-  bytes: Uint8Array;
-  /** The request it belongs to: when one of its uploads is refused, the others are dropped. */
-  group: number;
-  /** "#2": its place in the request, for error messages. */
-  label: string;
-}
 
 export interface Prediction {
   label: string;
@@ -60,34 +51,27 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   const options: ImagePrepareOptions = { spec, maxPixels: ctx.config.maxImagePixels };
   let requests = 0;
 
-  /** The client's error for an upload the worker refused (or dropped with a refused sibling). */
-  const refusal = (upload: Upload, { error }: SkippedItem): Error => {
-    if (error.sibling) return new RuntimeError('cancelled', name, error.message);
-    if (error.kind === 'too-large') return new Errors.IMAGE_TOO_LARGE(upload.label, Number(error.width), Number(error.height), options.maxPixels);
-    return new Errors.INVALID_IMAGE(upload.label, error.message);
+  /** The client's error for an upload the worker refused (a refused sibling's drop is a 'cancelled', left as it is). */
+  const refusal = (label: string) => (err: unknown): never => {
+    if (!(err instanceof ItemRefused)) throw err;
+    const { detail } = err;
+    if (detail.kind === 'too-large') throw new Errors.IMAGE_TOO_LARGE(label, Number(detail.width), Number(detail.height), options.maxPixels);
+    throw new Errors.INVALID_IMAGE(label, detail.message);
   };
 
-  const op = ctx.scheduler.operation<Upload, Float32Array>({
+  const op = ctx.scheduler.operation({
     name: 'classify',
     maxBatchSize: batchCap(ctx, 'model', input),
-    async run(items, exec) {
-      const prepare = { module: PREPARE, input, dims: itemDims, items: items.map((u) => u.bytes), groups: items.map((u) => u.group), options };
-      const { outputs, ms, skipped } = await exec([{ graph: 'model', feeds: {}, fetches: [out], prepare }]);
-      const refused = new Map(skipped.map((s) => [s.index, s]));
-      const rows = refused.size === items.length ? [] : unstack(output(outputs, out));
-      let row = 0;
-      return { outputs: items.map((u, i) => (refused.has(i) ? refusal(u, refused.get(i)!) : rows[row++]!)), inferenceMs: ms };
-    },
+    plan: { steps: [{ graph: 'model', fetches: [out] }], assemble: { kind: 'prepare', module: PREPARE, input, dims: itemDims, options }, cut: { kind: 'rows' } },
   });
 
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
-    ctx.scheduler.assertRoom(images.length);
+    assertFits(ctx, images.length);
     const group = requests++;
     // Each upload gets its own buffer, moved (not copied) to the worker.
-    const uploads = images.map((img, i): Upload => ({ bytes: new Uint8Array(img), group, label: `#${i + 1}` }));
-    const answers = await allOrNothing(name, options.signal, uploads.map((u) => (signal) => op.submit(u, { signal, timeoutMs: options.timeoutMs })));
+    const answers = await allOrNothing(name, options.signal, images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs }).catch(refusal(`#${i + 1}`))));
     const results = answers.map(({ value }) => ({
-      predictions: topK(toProbabilities(value, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),
+      predictions: topK(toProbabilities(output(value, out).data as Float32Array, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),
     }));
     return { results, timing: answers.map((a) => a.timing) };
   }
@@ -98,7 +82,7 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
     labels,
     classify,
     async warmup() {
-      await op.submit({ bytes: await blankImage(spec), group: -1, label: 'warm-up' });
+      await op.submit({ bytes: await blankImage(spec), group: -1 }).catch(refusal('warm-up'));
     },
   };
 }

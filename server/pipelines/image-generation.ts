@@ -2,9 +2,9 @@
 // Each image's seed fixes its latent, so the same seed gives a byte-identical PNG.
 import type { TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
+import type { BatchItem } from '../runtime/protocol.ts';
 import { createRng, randomSeed } from '../runtime/random.ts';
-import { allOrNothing } from '../runtime/request.ts';
-import { batchCap, ioName, output, resolveLabel, type CallOptions, type ModelContext } from './context.ts';
+import { assertFits, batchCap, ioName, output, resolveLabel, submitAll, type CallOptions, type ModelContext } from './context.ts';
 import { encodePng, grid, toPixels } from './image-io.ts';
 
 export interface GeneratedImage {
@@ -43,32 +43,30 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
   const labels = manifest.labels ?? [];
   const classCount = labels.length;
 
-  const op = ctx.scheduler.operation<Item, Float32Array>({
+  // Each item is its latent row (and class label); the worker stacks them and splits the images back.
+  const op = ctx.scheduler.operation({
     name: 'generate',
     maxBatchSize: batchCap(ctx, 'model', zName),
-    async run(items, exec) {
-      const z = new Float32Array(items.length * latentDim);
-      items.forEach((it, i) => z.set(it.z, i * latentDim));
-      const feeds: Record<string, TensorValue> = { [zName]: { type: 'float32', dims: [items.length, latentDim], data: z } };
-      if (labelName) feeds[labelName] = { type: 'int64', dims: [items.length], data: BigInt64Array.from(items, (it) => BigInt(it.label)) };
-      const { outputs, ms } = await exec([{ graph: 'model', feeds, fetches: [outName] }]);
-      const data = output(outputs, outName).data as Float32Array;
-      const size = channels * height * width;
-      return { outputs: items.map((_, i) => data.slice(i * size, (i + 1) * size)), inferenceMs: ms };
-    },
+    plan: { steps: [{ graph: 'model', fetches: [outName] }], assemble: { kind: 'stack' }, cut: { kind: 'rows' } },
   });
+  const toItem = (it: Item): BatchItem => {
+    const tensors: Record<string, TensorValue> = { [zName]: { type: 'float32', dims: [1, latentDim], data: it.z } };
+    if (labelName) tensors[labelName] = { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(it.label)) };
+    return { tensors };
+  };
 
   const latent = (seed: number) => latentForSeed(seed, latentDim, classCount);
 
   async function render(items: (Item & { seed: number })[], options: CallOptions) {
-    const answers = await allOrNothing(ctx.source.name, options.signal, items.map((it) => (signal) => op.submit(it, { signal, timeoutMs: options.timeoutMs })));
+    assertFits(ctx, items.length);
+    const answers = await submitAll(ctx, op, items.map(toItem), options);
     const images = answers.map(({ value }, i) => {
       const it = items[i]!;
       return {
         seed: it.seed,
         label: labelName ? (labels[it.label] ?? String(it.label)) : null,
         labelIndex: labelName ? it.label : null,
-        pixels: toPixels(value, channels, height, width, range),
+        pixels: toPixels(output(value, outName).data as Float32Array, channels, height, width, range),
       };
     });
     return { images, timing: answers.map((a) => a.timing) };
@@ -110,7 +108,7 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
       return encodePng(g.data, g.width, g.height, channels);
     },
     async warmup() {
-      await op.submit({ z: new Float32Array(latentDim), label: 0 });
+      await op.submit(toItem({ z: new Float32Array(latentDim), label: 0 }));
     },
   };
 }

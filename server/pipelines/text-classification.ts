@@ -1,14 +1,14 @@
-// text-classification (…ForSequenceClassification): texts or [text, text_pair] pairs → fast tokenizer → length-
+// text-classification (…ForSequenceClassification): texts or [text, text_pair] pairs → tokenizer → length-
 // grouped batches under the token budget → logits [N, labels] → softmax, a sigmoid per label (multi-label) or the
 // raw score (regression). A one-label model (a cross-encoder) also reranks candidate texts against a query.
 import { Errors } from '../errors.ts';
 import { sigmoid, softmax } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { allOrNothing } from '../runtime/request.ts';
-import { batchCap, output, unstack, type CallOptions, type ModelContext } from './context.ts';
-import type { TruncationSide } from './fast-tokenizer.ts';
-import { textFeeds, type TokenRow } from './text-feeds.ts';
+import type { BatchItem } from '../runtime/protocol.ts';
+import { assertFits, batchCap, output, submitAll, type CallOptions, type ModelContext } from './context.ts';
+import { textAssembly, tokenRow } from './text-feeds.ts';
 import { textHead } from './text-head.ts';
+import type { TruncationSide } from './tokenizer.ts';
 
 /** One input: a text, or a [text, text_pair] pair (the pair gets segment ids 1 where the graph takes them). */
 export type TextInput = string | [string, string];
@@ -48,32 +48,28 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
   const { labels, tokenizer } = head;
   const scoreFunction: ScoreFunction = manifest.function_to_apply ?? (labels.length === 1 ? 'none' : 'softmax');
 
-  const op = ctx.scheduler.operation<TokenRow, Float32Array>({
+  const op = ctx.scheduler.operation({
     name: 'classify-text',
     text: true,
     maxBatchSize: batchCap(ctx, 'model', head.input('input_ids')),
-    async run(items, exec) {
-      const { feeds } = textFeeds(head.graph, items, head.input);
-      const { outputs, ms } = await exec([{ graph: 'model', feeds, fetches: [head.logits] }]);
-      return { outputs: unstack(output(outputs, head.logits)), inferenceMs: ms };
-    },
+    plan: { steps: [{ graph: 'model', fetches: [head.logits] }], assemble: textAssembly(head.graph, head.input), cut: { kind: 'rows' } },
   });
 
   /** `names` say which field each text came from, for error messages: [the input, its text, its text_pair]. */
-  async function encode(input: TextInput, names: [string, string, string], options: { truncate: boolean; side?: TruncationSide }): Promise<TokenRow> {
+  async function encode(input: TextInput, names: [string, string, string], options: { truncate: boolean; side?: TruncationSide }): Promise<BatchItem> {
     const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${pair === undefined ? names[0] : names[1]} is empty`);
     if (pair !== undefined && pair.trim() === '') throw new Errors.INVALID_INPUT(`${names[2]} is empty`);
     const enc = await tokenizer.encode(text, pair, { ...options, label: names[0] });
-    return { ids: enc.ids, typeIds: enc.typeIds };
+    return tokenRow(enc.ids, enc.typeIds);
   }
 
   /** Logits of every input, run as one request (a failing input cancels the others). */
   async function logits(inputs: TextInput[], names: (i: number) => [string, string, string], options: TextOptions) {
+    assertFits(ctx, inputs.length);
     const rows = await Promise.all(inputs.map((input, i) => encode(input, names(i), options)));
-    ctx.scheduler.assertRoom(rows.length);
-    const answers = await allOrNothing(name, options.signal, rows.map((row) => (signal) => op.submit(row, { signal, timeoutMs: options.timeoutMs, cost: row.ids.length })));
-    return { values: answers.map((a) => a.value), tokens: rows.reduce((s, r) => s + r.ids.length, 0), timing: answers.map((a) => a.timing) };
+    const answers = await submitAll(ctx, op, rows, options);
+    return { values: answers.map((a) => output(a.value, head.logits).data as Float32Array), tokens: rows.reduce((s, r) => s + r.ids!.length, 0), timing: answers.map((a) => a.timing) };
   }
 
   const label = (i: number) => labels[i] ?? `LABEL_${i}`;
@@ -103,7 +99,7 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
     },
     async warmup() {
       const row = await encode('warm up', ['warmup', 'warmup', 'warmup'], { truncate: true });
-      head.checkWidth((await op.submit(row, { cost: row.ids.length })).value.length);
+      head.checkWidth(output((await op.submit(row)).value, head.logits).data.length);
     },
   };
 }

@@ -1,14 +1,14 @@
-// What the Hugging Face text heads (sequence and token classification) share: the fast tokenizer, the graph's
+// What the Hugging Face text heads (sequence and token classification) share: the tokenizer, the graph's
 // inputs and logits output, and class labels checked against the width of that output.
 import path from 'node:path';
 import type { GraphInfo } from '../runtime/protocol.ts';
 import { graphInfo, type ModelContext } from './context.ts';
-import { loadFastTokenizer, type FastTokenizer } from './fast-tokenizer.ts';
 import { assertTextGraph, type TextRole } from './text-feeds.ts';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export interface TextHead {
   graph: GraphInfo;
-  tokenizer: FastTokenizer;
+  tokenizer: TextTokenizer;
   /** The graph input of a role (the manifest's `inputs` may rename them). */
   input: (role: TextRole) => string;
   /** The logits output: the manifest's `outputs.logits`, else one named `logits`, else the first. */
@@ -36,6 +36,6 @@ export function textHead(ctx: ModelContext): TextHead {
   };
   if (declared > 0) checkWidth(declared);
   const maxLength = manifest.max_length ?? 512;
-  const tokenizer = loadFastTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'), maxLength);
+  const tokenizer = loadTokenizer(path.resolve(versionDir, manifest.tokenizer ?? 'tokenizer.json'), maxLength);
   return { graph, tokenizer, input, logits, labels, maxLength, checkWidth };
 }

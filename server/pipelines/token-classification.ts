@@ -1,13 +1,13 @@
-// token-classification (…ForTokenClassification, NER): texts → fast tokenizer (offsets, subword marks) → length-
+// token-classification (…ForTokenClassification, NER): texts → tokenizer (offsets, subword marks) → length-
 // grouped batches under the token budget → logits [N, T, labels] → softmax per token → entities (./entities.ts),
 // with start/end as character offsets into the text as sent.
 import { Errors } from '../errors.ts';
 import { softmax } from '../runtime/math.ts';
+import type { TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { allOrNothing } from '../runtime/request.ts';
-import { batchCap, output, type CallOptions, type ModelContext } from './context.ts';
+import { assertFits, batchCap, output, submitAll, type CallOptions, type ModelContext } from './context.ts';
 import { entities, preEntities, type AggregationStrategy, type GroupEntity, type TokenEntity } from './entities.ts';
-import { textFeeds, type TokenRow } from './text-feeds.ts';
+import { textAssembly, tokenRow } from './text-feeds.ts';
 import { textHead } from './text-head.ts';
 
 export interface TokenClassificationPipeline {
@@ -31,21 +31,20 @@ export function tokenClassification(ctx: ModelContext): TokenClassificationPipel
   const aggregationStrategy = manifest.aggregation_strategy ?? 'none';
   const ignoreLabels = manifest.ignore_labels ?? ['O'];
 
-  // Each item's answer: its logits rows [T, labels] (padding cut off).
-  const op = ctx.scheduler.operation<TokenRow, Float32Array[]>({
+  // Each item's answer: its logits rows [t, labels] (padding cut off in the worker).
+  const op = ctx.scheduler.operation({
     name: 'token-classification',
     text: true,
     maxBatchSize: batchCap(ctx, 'model', head.input('input_ids')),
-    async run(items, exec) {
-      const { feeds, length } = textFeeds(head.graph, items, head.input);
-      const { outputs, ms } = await exec([{ graph: 'model', feeds, fetches: [head.logits] }]);
-      const t = output(outputs, head.logits);
-      const width = t.dims.at(-1) ?? 0;
-      const data = t.data as Float32Array;
-      const rows = items.map((it, i) => Array.from({ length: it.ids.length }, (_, j) => data.subarray((i * length + j) * width, (i * length + j + 1) * width).slice()));
-      return { outputs: rows, inferenceMs: ms };
-    },
+    plan: { steps: [{ graph: 'model', fetches: [head.logits] }], assemble: textAssembly(head.graph, head.input), cut: { kind: 'tokens' } },
   });
+  /** The [t, labels] logits as one row per token. */
+  const rowsOf = (value: Record<string, TensorValue>) => {
+    const t = output(value, head.logits);
+    const width = t.dims[1] ?? 0;
+    const data = t.data as Float32Array;
+    return Array.from({ length: t.dims[0] ?? 0 }, (_, j) => data.subarray(j * width, (j + 1) * width));
+  };
 
   const encode = async (text: string, label: string, truncate: boolean) => {
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${label} is empty`);
@@ -59,16 +58,16 @@ export function tokenClassification(ctx: ModelContext): TokenClassificationPipel
     maxLength: head.maxLength,
     aggregationStrategy,
     async recognize(inputs, options) {
+      assertFits(ctx, inputs.length);
       const encoded = await Promise.all(inputs.map((text, i) => encode(text, `inputs[${i}]`, options.truncate)));
-      ctx.scheduler.assertRoom(encoded.length);
-      const answers = await allOrNothing(name, options.signal, encoded.map((e) => (signal) => op.submit({ ids: e.ids }, { signal, timeoutMs: options.timeoutMs, cost: e.ids.length })));
+      const answers = await submitAll(ctx, op, encoded.map((e) => tokenRow(e.ids)), options);
       const o = { labels, strategy: options.strategy ?? aggregationStrategy, ignoreLabels: options.ignoreLabels ?? ignoreLabels, decode: tokenizer.decodeTokens };
-      const results = answers.map((a, i) => entities(preEntities(inputs[i]!, encoded[i]!, a.value.map((row) => softmax(row)), tokenizer), o));
+      const results = answers.map((a, i) => entities(preEntities(inputs[i]!, encoded[i]!, rowsOf(a.value).map((row) => softmax(row)), tokenizer), o));
       return { results, tokens: encoded.reduce((s, e) => s + e.ids.length, 0), timing: answers.map((a) => a.timing) };
     },
     async warmup() {
       const e = await encode('warm up', 'warmup', true);
-      const rows = (await op.submit({ ids: e.ids }, { cost: e.ids.length })).value;
+      const rows = rowsOf((await op.submit(tokenRow(e.ids))).value);
       head.checkWidth(rows[0]?.length ?? 0);
     },
   };

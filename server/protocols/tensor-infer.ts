@@ -1,28 +1,16 @@
-// Raw tensor inference for any model (KServe V2 infer): validated V2 tensors in, tensors out,
-// queued in the model's one scheduler as the 'infer' operation. When every input and output has
-// a dynamic first axis, concurrent requests with the same trailing shapes are batched by
-// concatenating along it. A batch onnxruntime rejects is rerun one request at a time on the same
-// instance: only requests that fail alone get a 422.
-//
-// API (shared by the V2 JSON route, the V2 binary-extension route and gRPC ModelInfer):
-//   const { outputs, timing } = await entry.runtime.tensor.infer(
-//     { inputs, outputs?, raw? }, { signal?, deadline? ... CallOptions });
-//   - inputs: V2Tensor[]: { name, datatype, shape } plus either `data` (JSON, flat or nested) or
-//     `raw` (a Uint8Array of little-endian bytes, BYTES as 4-byte-length-prefixed elements; see
-//     v2-raw.ts). fromV2() does every name/datatype/shape/size check for both; errors are
-//     Errors.INVALID_INPUT (400) naming the tensor, a model that rejects the tensors UNPROCESSABLE (422).
-//   - outputs: [{ name, raw? }] picks outputs (default: every tensor output); `raw: true` returns
-//     that output as bytes; `raw: true` on the request returns all of them as bytes.
-//   - result outputs: InferOutput[] in the order asked: { name, datatype, shape } plus `data`
-//     (JSON-ready array: int64 as numbers, BOOL as booleans) or `raw` (Uint8Array; a view over the
-//     output tensor, no copy). Test with `'raw' in output`.
+// Raw tensor inference for any model (KServe V2 infer; shared by the V2 JSON and binary routes and
+// gRPC ModelInfer): validated V2 tensors in (fromV2 does every name, datatype, shape and size
+// check), tensors out, queued in the model's one scheduler as the 'infer' operation. When every
+// input and output has a dynamic first axis, concurrent requests with the same trailing shapes
+// are batched: the worker stacks their tensors along it, and reruns a batch onnxruntime rejects
+// one request at a time, so only the requests that fail alone get a 422.
 import { Errors } from '../errors.ts';
 import type { CallOptions, ModelContext } from '../pipelines/context.ts';
+import type { Operation } from '../runtime/scheduler.ts';
 import { withoutPaths } from '../repository/repository.ts';
-import { RuntimeError } from '../runtime/errors.ts';
+import { ItemRefused } from '../runtime/errors.ts';
 import type { TensorInfo, TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
-import type { Executor } from '../runtime/scheduler.ts';
 import { encodeRaw } from './v2-raw.ts';
 import { fromV2, toV2, v2Datatype, type V2Tensor } from './v2-tensors.ts';
 
@@ -42,8 +30,6 @@ interface OutputHead {
 /** One output: JSON-ready `data`, or `raw` little-endian bytes when asked for. */
 export type InferOutput = OutputHead & ({ data: unknown[] } | { raw: Uint8Array });
 
-type Outputs = Record<string, TensorValue>;
-
 interface Item {
   feeds: Record<string, TensorValue>;
   fetches: string[];
@@ -62,29 +48,6 @@ export interface TensorInferRunner {
 
 const dynamicFirst = (t: TensorInfo) => t.isTensor && (t.shape?.length ?? 0) > 0 && t.shape![0] === -1;
 
-function concat(parts: TensorValue[]): TensorValue {
-  const first = parts[0]!;
-  if (parts.length === 1) return first;
-  const dims = [parts.reduce((s, p) => s + p.dims[0]!, 0), ...first.dims.slice(1)];
-  if (first.type === 'string') return { type: 'string', dims, data: parts.flatMap((p) => p.data as string[]) };
-  const total = parts.reduce((s, p) => s + (p.data as ArrayLike<unknown>).length, 0);
-  const Ctor = (first.data as object).constructor as new (n: number) => { set(a: ArrayLike<unknown>, o: number): void };
-  const data = new Ctor(total);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p.data as ArrayLike<unknown>, offset);
-    offset += (p.data as ArrayLike<unknown>).length;
-  }
-  return { type: first.type, dims, data: data as unknown as TensorValue['data'] };
-}
-
-function sliceRows(t: TensorValue, start: number, rows: number): TensorValue {
-  const total = t.dims[0] ?? 0;
-  const per = total === 0 ? 0 : (t.data as ArrayLike<unknown>).length / total;
-  const data = (t.data as unknown as { slice(a: number, b: number): TensorValue['data'] }).slice(start * per, (start + rows) * per);
-  return { type: t.type, dims: [rows, ...t.dims.slice(1)], data };
-}
-
 export function primaryGraph(ctx: ModelContext): string {
   const names = Object.keys(ctx.graphs);
   return names.includes('model') ? 'model' : names.includes('encoder') ? 'encoder' : names[0]!;
@@ -96,50 +59,28 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
   const tensorOutputs = info.outputs.filter((o) => o.isTensor).map((o) => o.name);
   const batchable = info.inputs.every(dynamicFirst) && info.outputs.every(dynamicFirst);
   let solo = 0;
-  const rejected = (err: unknown) => err instanceof RuntimeError && err.kind === 'inference-failed';
-
-  /** Runs one item alone: when onnxruntime rejects it, that is because of its tensors (a 422 for this request only). */
-  async function runAlone(it: Item, exec: Executor): Promise<{ outputs: Outputs | Error; ms: number }> {
-    try {
-      return await exec([{ graph, feeds: it.feeds, fetches: it.fetches }]);
-    } catch (err) {
-      if (!rejected(err)) throw err;
-      const reason = withoutPaths((err as Error).message, ctx.config.models);
-      return { outputs: new Errors.UNPROCESSABLE(`model '${ctx.source.name}' could not run on these input tensors: ${reason}`), ms: 0 };
+  /** One operation per set of fetched outputs (a plan names what the worker returns). */
+  const ops = new Map<string, Operation>();
+  const opFor = (fetches: string[]) => {
+    const key = fetches.join('\u0000');
+    let op = ops.get(key);
+    if (!op) {
+      op = ctx.scheduler.operation({
+        name: 'infer',
+        maxBatchSize: batchable ? undefined : 1,
+        plan: { steps: [{ graph, fetches }], assemble: { kind: 'stack' }, cut: { kind: 'rows' }, rerunAlone: true },
+      });
+      ops.set(key, op);
     }
-  }
-
-  const op = ctx.scheduler.operation<Item, Outputs>({
-    name: 'infer',
-    maxBatchSize: batchable ? undefined : 1,
-    async run(items, exec) {
-      if (items.length === 1) {
-        const run = await runAlone(items[0]!, exec);
-        return { outputs: [run.outputs], inferenceMs: run.ms };
-      }
-      // Items of one batch share their key: the same input names, types and trailing shapes.
-      const feeds = Object.fromEntries(Object.keys(items[0]!.feeds).map((name) => [name, concat(items.map((g) => g.feeds[name]!))]));
-      const run = await exec([{ graph, feeds, fetches: items[0]!.fetches }]).catch((err: unknown) => {
-        if (rejected(err)) return undefined;
-        throw err;
-      });
-      if (!run) {
-        // One request's tensors (say, a token id past the vocabulary) failed the batch: run each
-        // alone, so only the requests that fail on their own get an error. Their buffers are
-        // intact: concat() copied them into the batch.
-        const alone = [];
-        for (const it of items) alone.push(await runAlone(it, exec));
-        return { outputs: alone.map((a) => a.outputs), inferenceMs: alone.reduce((s, a) => s + a.ms, 0) };
-      }
-      let row = 0;
-      const outputs = items.map((it) => {
-        const out = Object.fromEntries(Object.entries(run.outputs).map(([n, t]) => [n, sliceRows(t, row, it.rows)]));
-        row += it.rows;
-        return out;
-      });
-      return { outputs, inferenceMs: run.ms };
-    },
-  });
+    return op;
+  };
+  /** onnxruntime would not run this request's tensors, even alone: a 422 for this request only. */
+  const unprocessable = (err: unknown): never => {
+    if (err instanceof ItemRefused && err.detail.kind === 'rejected') {
+      throw new Errors.UNPROCESSABLE(`model '${ctx.source.name}' could not run on these input tensors: ${withoutPaths(err.message, ctx.config.models)}`);
+    }
+    throw err;
+  };
 
   function prepare(req: InferRequest): Item {
     const feeds: Record<string, TensorValue> = {};
@@ -170,7 +111,7 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     batchable,
     async infer(req, options) {
       const item = prepare(req);
-      const { value, timing } = await op.submit(item, { ...options, key: item.key });
+      const { value, timing } = await opFor(item.fetches).submit({ tensors: item.feeds, rows: item.rows }, { ...options, key: item.key }).catch(unprocessable);
       const asRaw = new Set(req.raw ? item.fetches : (req.outputs ?? []).filter((o) => o.raw).map((o) => o.name));
       const outputs = item.fetches.map((name): InferOutput => {
         const t = value[name];

@@ -2,20 +2,23 @@
 // defaults, and validation with messages that name the offending field.
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-
+import { MODEL_BOUNDS } from '../config.ts';
 
 const Int = (min = 0) => Type.Integer({ minimum: min });
+/** An integer field a setting can override: the setting's bounds (config.ts), so both accept the same values. */
+const Bounded = (b: { min: number; max?: number }) => Type.Integer({ minimum: b.min, ...(b.max === undefined ? {} : { maximum: b.max }) });
 
 export const TASKS = ['image-classification', 'text-generation', 'image-generation', 'text-embedding', 'text-classification', 'token-classification', 'fill-mask'] as const;
 const Names = Type.Record(Type.String(), Type.String());
 
 export const BatchingSchema = Type.Object({
-  max_batch_size: Type.Optional(Int(1)),
-  max_queue_delay_ms: Type.Optional(Int(0)),
-  max_queue_size: Type.Optional(Int(1)),
-  timeout_ms: Type.Optional(Int(1)),
+  max_batch_size: Type.Optional(Bounded(MODEL_BOUNDS.maxBatchSize)),
+  max_queue_delay_ms: Type.Optional(Bounded(MODEL_BOUNDS.maxQueueDelayMs)),
+  max_queue_size: Type.Optional(Bounded(MODEL_BOUNDS.maxQueueSize)),
+  max_queue_bytes: Type.Optional(Int(1)),
+  timeout_ms: Type.Optional(Bounded(MODEL_BOUNDS.timeoutMs)),
   max_batch_tokens: Type.Optional(Int(1)),
-  max_padding_ratio: Type.Optional(Type.Number({ minimum: 1 })),
+  max_padding_ratio: Type.Optional(Type.Number({ minimum: MODEL_BOUNDS.maxPaddingRatio.min })),
 });
 
 export const ImageSpecSchema = Type.Object({
@@ -57,8 +60,8 @@ export const ManifestSchema = Type.Object({
   outputs: Type.Optional(Names),
   labels: Type.Optional(Type.Array(Type.String())),
   batching: Type.Optional(BatchingSchema),
-  instances: Type.Optional(Int(1)),
-  intra_op_threads: Type.Optional(Int(1)),
+  instances: Type.Optional(Bounded(MODEL_BOUNDS.instances)),
+  intra_op_threads: Type.Optional(Bounded(MODEL_BOUNDS.intraOpThreads)),
   // image-classification
   scores: Type.Optional(Type.Enum(['logits', 'probabilities', 'log_probabilities'])),
   image: Type.Optional(ImageSpecSchema),
@@ -92,6 +95,7 @@ export const DEFAULT_BATCHING: Batching = Object.freeze({
   max_batch_size: 32,
   max_queue_delay_ms: 2,
   max_queue_size: 256,
+  max_queue_bytes: 128 * 1024 * 1024,
   timeout_ms: 30_000,
   max_batch_tokens: 8192,
   max_padding_ratio: 1.1,

@@ -10,7 +10,7 @@ const FILL_MASK = ['text-embedding', 'fill-mask'] as const;
 const embed: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/embed',
-    { schema: { tags: ['text-embedding'], summary: 'Sentence embeddings', params: ModelParams, body: EmbedBody, response: { 200: EmbedResponse, ...errorResponses } } },
+    { config: { modelRoute: true }, schema: { tags: ['text-embedding'], summary: 'Sentence embeddings', params: ModelParams, body: EmbedBody, response: { 200: EmbedResponse, ...errorResponses } } },
     async (request, reply) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'embed', TASK);
@@ -30,7 +30,7 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/models/:model/fill-mask',
-    { schema: { tags: ['text-embedding', 'fill-mask'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } } },
+    { config: { modelRoute: true }, schema: { tags: ['text-embedding', 'fill-mask'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } } },
     async (request, reply) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'fill-mask', FILL_MASK);
@@ -42,7 +42,7 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/models/:model/attention',
-    { schema: { tags: ['text-embedding'], summary: 'Attention probabilities per layer and head', params: ModelParams, body: TextBody, response: { 200: AttentionResponse, ...errorResponses } } },
+    { config: { modelRoute: true }, schema: { tags: ['text-embedding'], summary: 'Attention probabilities per layer and head', params: ModelParams, body: TextBody, response: { 200: AttentionResponse, ...errorResponses } } },
     async (request, reply) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'attention', TASK);
@@ -58,7 +58,7 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'tokenize', TASK);
-      const enc = pipeline.tokenize(request.body.text, request.body.truncate ?? false);
+      const enc = await pipeline.tokenize(request.body.text, request.body.truncate ?? false);
       return { model, ids: enc.ids, tokens: enc.tokens, truncated: enc.truncated };
     },
   );

@@ -55,3 +55,18 @@ export const draining = (model: string) => withoutStack(() => new RuntimeError('
 export function abortReason(signal: AbortSignal, model: string): RuntimeError {
   return signal.reason instanceof RuntimeError ? signal.reason : clientGone(model);
 }
+
+/**
+ * One item the worker would not run or answer (an upload it could not decode, tensors onnxruntime
+ * rejected alone, attention maps over their bound): `detail` says why, as data; the pipeline that
+ * queued the item turns it into its own client error. Unmapped, it is an inference failure.
+ */
+export class ItemRefused extends RuntimeError {
+  readonly detail: { message: string; kind?: unknown; [field: string]: unknown };
+
+  constructor(model: string, detail: { message: string; [field: string]: unknown }) {
+    super('inference-failed', model, detail.message);
+    this.name = 'ItemRefused';
+    this.detail = detail;
+  }
+}

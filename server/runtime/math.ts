@@ -18,8 +18,18 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** The `k` highest scores, best first (ties: the lower index first), in one pass over `scores`. */
 export function topK(scores: ArrayLike<number>, k: number): { index: number; score: number }[] {
-  return Array.from(scores, (score, index) => ({ index, score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, Math.max(0, k));
+  const n = Math.min(Math.max(0, Math.floor(k)), scores.length);
+  const best: { index: number; score: number }[] = [];
+  if (n === 0) return best;
+  for (let index = 0; index < scores.length; index++) {
+    const score = scores[index] as number;
+    if (best.length === n && !(score > best[n - 1]!.score)) continue;
+    let at = best.length === n ? n - 1 : best.length;
+    while (at > 0 && score > best[at - 1]!.score) at--;
+    best.splice(at, 0, { index, score });
+    if (best.length > n) best.pop();
+  }
+  return best;
 }

@@ -1,8 +1,10 @@
-// Runs a PrepareStep inside the worker: every item through the step's module (loaded once), the
-// kept rows stacked into one input tensor. An item the module refuses is skipped with its error,
+// Runs a 'prepare' assembly inside the worker: every item through the plan's module (loaded once),
+// the kept rows stacked into one input tensor. An item the module refuses is skipped with its error,
 // and so is every other item of its request (its group): siblings of a bad upload never run.
 import type { TensorValue } from './onnx.ts';
-import type { PrepareFn, PrepareStep, SkippedItem } from './protocol.ts';
+import type { Assembly, BatchItem, ItemError, PrepareFn } from './protocol.ts';
+
+type PrepareAssembly = Assembly & { kind: 'prepare' };
 
 const modules = new Map<string, Promise<PrepareFn>>();
 
@@ -24,15 +26,16 @@ function plain(err: unknown): Record<string, unknown> & { message: string } {
   return { ...Object.fromEntries(Object.entries(err)), message: err.message };
 }
 
-export async function prepare(step: PrepareStep): Promise<{ feed: TensorValue | undefined; kept: number[]; skipped: SkippedItem[] }> {
+export async function prepare(step: PrepareAssembly, items: BatchItem[]): Promise<{ feed: TensorValue | undefined; kept: number[]; skipped: { index: number; error: ItemError }[] }> {
   const fn = await load(step.module);
-  const rows = await Promise.all(step.items.map((item) => fn(item, step.options).then((row) => ({ row }), (err: unknown) => ({ err }))));
+  const group = (i: number) => items[i]!.group ?? i;
+  const rows = await Promise.all(items.map((item) => fn(item.bytes ?? new Uint8Array(0), step.options).then((row) => ({ row }), (err: unknown) => ({ err }))));
   const failed = new Map<number, number>(); // group → index of the item that failed first
-  rows.forEach((r, i) => 'err' in r && !failed.has(step.groups[i]!) && failed.set(step.groups[i]!, i));
-  const skipped: SkippedItem[] = [];
+  rows.forEach((r, i) => 'err' in r && !failed.has(group(i)) && failed.set(group(i), i));
+  const skipped: { index: number; error: ItemError }[] = [];
   const kept: number[] = [];
   rows.forEach((r, i) => {
-    const first = failed.get(step.groups[i]!);
+    const first = failed.get(group(i));
     if (first === undefined) kept.push(i);
     else if ('err' in r) skipped.push({ index: i, error: { ...plain(r.err), sibling: false } });
     else skipped.push({ index: i, error: { message: `item ${first} of the same request failed`, sibling: true } });

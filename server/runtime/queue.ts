@@ -1,5 +1,5 @@
-// The model's one bounded queue, whatever operation or protocol its entries came from:
-// append() refuses when full, remove() takes a cancelled entry out at once (freeing its place),
+// The model's one bounded queue, whatever operation or protocol its entries came from, bounded in
+// entries and in the bytes they hold: append() refuses when full, remove() takes a cancelled entry out at once (freeing its place),
 // and nextBatch() takes the oldest eligible entry plus the same-operation entries closest to it
 // in length, under an item limit, a padded-token budget and a padding ratio.
 
@@ -10,6 +10,8 @@ export interface QueueEntry {
   key: string;
   /** Tokens for text inputs (what padding costs), 1 otherwise. */
   cost: number;
+  /** Memory the entry holds while it waits (its buffers). */
+  bytes: number;
   enqueuedAt: number;
 }
 
@@ -31,30 +33,44 @@ export interface Batch<E extends QueueEntry> {
 
 export class ModelQueue<E extends QueueEntry> {
   readonly maxSize: number;
+  readonly maxBytes: number;
   private entries: E[] = [];
+  private held = 0;
 
-  constructor(maxSize: number) {
+  constructor(maxSize: number, maxBytes = Infinity) {
     this.maxSize = maxSize;
+    this.maxBytes = maxBytes;
   }
 
   get size(): number {
     return this.entries.length;
   }
 
-  /** Whether `n` more entries fit now. */
-  hasRoom(n = 1): boolean {
-    return this.entries.length + n <= this.maxSize;
+  /** Bytes the queued entries hold. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /**
+   * Whether `n` more entries of `bytes` in all fit now: under the item limit, and under the byte
+   * limit unless the queue is empty (so an entry alone over the byte limit still runs, alone).
+   */
+  hasRoom(n = 1, bytes = 0): boolean {
+    return this.entries.length + n <= this.maxSize && (this.entries.length === 0 || this.held + bytes <= this.maxBytes);
   }
 
   append(entry: E): boolean {
-    if (!this.hasRoom()) return false;
+    if (!this.hasRoom(1, entry.bytes)) return false;
     this.entries.push(entry);
+    this.held += entry.bytes;
     return true;
   }
 
   remove(entry: E): void {
     const i = this.entries.indexOf(entry);
-    if (i >= 0) this.entries.splice(i, 1);
+    if (i < 0) return;
+    this.entries.splice(i, 1);
+    this.held -= entry.bytes;
   }
 
   /** The oldest entry that `eligible` accepts. */
@@ -77,7 +93,10 @@ export class ModelQueue<E extends QueueEntry> {
   /** Removes and returns the oldest entry that `eligible` accepts. */
   take(eligible: (e: E) => boolean): E | undefined {
     const i = this.entries.findIndex(eligible);
-    return i < 0 ? undefined : this.entries.splice(i, 1)[0];
+    if (i < 0) return undefined;
+    const [entry] = this.entries.splice(i, 1);
+    this.held -= entry!.bytes;
+    return entry;
   }
 
   /**
@@ -108,13 +127,7 @@ export class ModelQueue<E extends QueueEntry> {
     }
     const entries = this.entries.filter((_, i) => taken.has(i));
     this.entries = this.entries.filter((_, i) => !taken.has(i));
+    for (const e of entries) this.held -= e.bytes;
     return { entries, padded: longest * entries.length, real };
-  }
-
-  /** Removes and returns every entry (the model is going away). */
-  drainAll(): E[] {
-    const all = this.entries;
-    this.entries = [];
-    return all;
   }
 }

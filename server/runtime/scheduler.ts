@@ -3,8 +3,9 @@
 // every waiting sequence counts against one max_queue_size. A batch goes to an instance only when
 // that instance is idle, so nothing waits unseen in a worker's message port; waiting sequences are
 // admitted to the instance with the fewest active ones, where the engine keeps them to the end.
-import { draining, queueFull, RuntimeError } from './errors.ts';
-import type { EngineSpec, RunStep, ToWorker } from './protocol.ts';
+import { draining, ItemRefused, queueFull, RuntimeError } from './errors.ts';
+import type { TensorValue } from './onnx.ts';
+import type { BatchItem, BatchPlan, EngineSpec, ToWorker } from './protocol.ts';
 import { OverloadSignal } from './overload.ts';
 import { ModelQueue, type BatchLimits, type QueueEntry } from './queue.ts';
 import { Request, type RequestOptions } from './request.ts';
@@ -16,7 +17,7 @@ import type { PoolEvents, RunResult } from './worker-pool.ts';
 export interface Instances {
   readonly instances: number;
   isReady(instance: number): boolean;
-  run(instance: number, steps: RunStep[]): Promise<RunResult>;
+  run(instance: number, plan: BatchPlan, items: BatchItem[]): Promise<RunResult>;
   post(instance: number, msg: ToWorker): void;
   listen(events: PoolEvents): void;
   startEngine(spec: EngineSpec): void;
@@ -24,23 +25,19 @@ export interface Instances {
   setOverloaded(on: boolean): void;
 }
 
-/** Runs session.run steps on the instance a batch was given to. */
-export type Executor = (steps: RunStep[]) => Promise<RunResult>;
-
-export interface BatchOutput<O> {
-  /** One output per item, in order; an Error fails that item only. */
-  outputs: (O | Error)[];
-  inferenceMs: number;
-}
-
-export interface OperationSpec<I, O> {
+/** An operation of the model, as data: the scheduler batches its items and hands the batch to an instance. */
+export interface OperationSpec {
   name: string;
   /** At most this many items per batch (and never more than the policy's). */
   maxBatchSize?: number;
-  /** Items are token sequences: cost is their length and batches are padding-aware. */
+  /** Items are token rows (`ids`): cost is their length and batches are padding-aware. */
   text?: boolean;
-  run(items: I[], exec: Executor): Promise<BatchOutput<O>>;
+  /** What the worker does with a batch of its items (runtime/batch.ts). */
+  plan: BatchPlan;
 }
+
+/** One item's answer: the outputs its plan's cut kept for it. */
+export type ItemOutputs = Record<string, TensorValue>;
 
 export interface SubmitOptions extends RequestOptions {
   /** Tokens of a text item (1 otherwise). */
@@ -54,11 +51,12 @@ export interface Answer<O> {
   timing: Timing;
 }
 
-export interface Operation<I, O> {
-  submit(item: I, options?: SubmitOptions): Promise<Answer<O>>;
+export interface Operation {
+  /** Queues one item; it fails alone (ItemRefused) when the worker refuses it. */
+  submit(item: BatchItem, options?: SubmitOptions): Promise<Answer<ItemOutputs>>;
 }
 
-type BatchEntry = QueueEntry & { kind: 'batch'; spec: OperationSpec<unknown, unknown>; item: unknown; request: Request<Answer<unknown>> };
+type BatchEntry = QueueEntry & { kind: 'batch'; spec: OperationSpec; item: BatchItem; request: Request<Answer<ItemOutputs>> };
 type SequenceEntry = QueueEntry & { kind: 'sequence'; job: SequenceJob };
 type Entry = BatchEntry | SequenceEntry;
 
@@ -87,7 +85,7 @@ export class ModelScheduler {
     this.pool = options.pool;
     this.overload = new OverloadSignal((on) => this.pool.setOverloaded(on), options.quietMs);
     this.hooks = options.hooks ?? {};
-    this.queue = new ModelQueue(options.policy.maxQueueSize);
+    this.queue = new ModelQueue(options.policy.maxQueueSize, options.policy.maxQueueBytes);
     this.busy = new Array<boolean>(this.pool.instances).fill(false);
     this.slots = new SequenceSlots({
       model: this.model,
@@ -113,9 +111,9 @@ export class ModelScheduler {
     return this.slots.size;
   }
 
-  /** Whether `items` more would fit in the queue now. A query: it changes nothing. */
-  hasRoom(items = 1): boolean {
-    return !this.closing && this.queue.hasRoom(items);
+  /** Whether `items` more (of `bytes` in all) would fit in the queue now. A query: it changes nothing. */
+  hasRoom(items = 1, bytes = 0): boolean {
+    return !this.closing && this.queue.hasRoom(items, bytes);
   }
 
   /** While refusing for want of room (see overload.ts). */
@@ -130,20 +128,19 @@ export class ModelScheduler {
     return queueFull(this.model);
   }
 
-  /** Refuses (kind 'queue-full') when `items` more would not fit now: before paying to decode an upload. */
-  assertRoom(items = 1): void {
-    if (!this.hasRoom(items)) throw this.refusal();
+  /** Refuses (kind 'queue-full') when `items` more (of `bytes`) would not fit now: before paying to tokenize or decode them. */
+  assertRoom(items = 1, bytes = 0): void {
+    if (!this.hasRoom(items, bytes)) throw this.refusal();
   }
 
-  operation<I, O>(spec: OperationSpec<I, O>): Operation<I, O> {
-    const s = spec as OperationSpec<unknown, unknown>;
-    return { submit: (item, options = {}) => this.submit(s, item, options) as Promise<Answer<O>> };
+  operation(spec: OperationSpec): Operation {
+    return { submit: (item, options = {}) => this.submit(spec, item, options) };
   }
 
   /** Queues a sequence for the engine; `onTokens` gets its new tokens once per step. */
   generate(spec: SequenceRequest, onTokens: (tokens: number[]) => void, options: RequestOptions = {}): { id: number; done: Promise<SequenceEnd> } {
     const job: SequenceJob = { id: this.nextSequence++, request: new Request(this.model, this.policy.timeoutMs, options), spec, onTokens, tokens: 0, queueMs: 0 };
-    this.enqueue({ kind: 'sequence', op: 'generate', key: '', cost: 1, enqueuedAt: performance.now(), job });
+    this.enqueue({ kind: 'sequence', op: 'generate', key: '', cost: 1, bytes: spec.prompt.length * 8, enqueuedAt: performance.now(), job });
     return { id: job.id, done: job.request.promise };
   }
 
@@ -169,9 +166,10 @@ export class ModelScheduler {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private submit(spec: OperationSpec<unknown, unknown>, item: unknown, options: SubmitOptions): Promise<Answer<unknown>> {
-    const request = new Request<Answer<unknown>>(this.model, this.policy.timeoutMs, options);
-    this.enqueue({ kind: 'batch', op: spec.name, key: options.key ?? '', cost: options.cost ?? 1, enqueuedAt: performance.now(), spec, item, request });
+  private submit(spec: OperationSpec, item: BatchItem, options: SubmitOptions): Promise<Answer<ItemOutputs>> {
+    const request = new Request<Answer<ItemOutputs>>(this.model, this.policy.timeoutMs, options);
+    const cost = spec.text ? (item.ids?.length ?? 1) : 1;
+    this.enqueue({ kind: 'batch', op: spec.name, key: options.key ?? '', cost, bytes: itemBytes(item), enqueuedAt: performance.now(), spec, item, request });
     return request.promise;
   }
 
@@ -264,20 +262,21 @@ export class ModelScheduler {
       this.busy[instance] = false;
       this.pump();
     };
-    spec
-      .run(entries.map((e) => e.item), (steps) => this.pool.run(instance, steps))
-      .then(async ({ outputs, inferenceMs }) => {
-        if (outputs.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${outputs.length} outputs. This is a bug.`);
-        this.hooks.onBatch?.(spec.name, entries.length, inferenceMs, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
+    this.pool
+      .run(instance, spec.plan, entries.map((e) => e.item))
+      .then(async ({ items, ms, reruns }) => {
+        if (items.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${items.length} answers. This is a bug.`);
+        this.hooks.onBatch?.(spec.name, entries.length, ms, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
+        if (reruns > 0) this.hooks.onRerun?.(spec.name, reruns);
         release();
         // Answers go out ANSWER_CHUNK at a time, with the event loop's I/O between chunks, so a
         // large batch does not hold a health check for all of its responses.
         for (let i = 0; i < entries.length; i++) {
           if (i > 0 && i % ANSWER_CHUNK === 0) await new Promise((r) => setImmediate(r));
           const e = entries[i]!;
-          const out = outputs[i];
-          if (out instanceof Error) e.request.reject(out);
-          else e.request.resolve({ value: out, timing: { queueMs: started - e.enqueuedAt, inferenceMs, batchSize: entries.length } });
+          const answer = items[i]!;
+          if ('error' in answer) e.request.reject(answer.error.sibling ? new RuntimeError('cancelled', this.model, answer.error.message) : new ItemRefused(this.model, answer.error));
+          else e.request.resolve({ value: answer.outputs, timing: { queueMs: started - e.enqueuedAt, inferenceMs: ms, batchSize: entries.length } });
         }
       })
       .catch((err: unknown) => {
@@ -297,4 +296,11 @@ export class ModelScheduler {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** What an item holds in memory while it waits: its buffers' bytes. */
+function itemBytes(item: BatchItem): number {
+  let n = (item.ids?.byteLength ?? 0) + (item.typeIds?.byteLength ?? 0) + (item.bytes?.byteLength ?? 0);
+  for (const t of Object.values(item.tensors ?? {})) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : (t.data as string[]).reduce((s, x) => s + x.length * 2, 0);
+  return n;
 }

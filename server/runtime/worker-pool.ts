@@ -1,20 +1,21 @@
 // Worker threads for one model (its instances), each with its own sessions. The scheduler
 // decides which instance runs what; the pool carries messages, gives exactly one answer per run,
-// fails a dead worker's runs at once (kind 'worker-failed'), tells the scheduler, and respawns it.
+// fails a dead worker's runs at once (kind 'worker-failed'), tells the scheduler, and respawns it
+// with an exponential backoff; when respawns keep failing, or an invariant breaks in its message
+// handling, the pool fails as a whole (onFailed) instead of retrying forever or ending the process.
 import { Worker } from 'node:worker_threads';
 import { RuntimeError } from './errors.ts';
 import type { TensorValue } from './onnx.ts';
-import { transferList, type CrashMode, type EngineSpec, type FromWorker, type GraphInfo, type RunStep, type SequenceMessage, type SkippedItem, type ToWorker } from './protocol.ts';
+import { transferList, type BatchItem, type BatchPlan, type BatchResult, type CrashMode, type EngineSpec, type FromWorker, type GraphInfo, type SequenceMessage, type ToWorker } from './protocol.ts';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
-const RESPAWN_DELAY_MS = 200;
+/** The first respawn waits this long; each failed one doubles the wait. */
+const RESPAWN_DELAY_MS = 100;
+/** Respawns in a row that fail to load before the pool fails. */
+export const MAX_RESPAWN_FAILURES = 5;
 
-export interface RunResult {
-  outputs: Record<string, TensorValue>;
-  ms: number;
-  /** Items a prepare step left out (their rows are not in the outputs). */
-  skipped: SkippedItem[];
-}
+/** A batch's answers: one per item (its outputs, or why it has none), the run time and reruns. */
+export type RunResult = BatchResult;
 
 /** What the model's scheduler hears from its instances. */
 export interface PoolEvents {
@@ -33,6 +34,10 @@ export interface WorkerPoolOptions {
   intraOpThreads: number;
   /** Enables crash() (tests only; never set from configuration). */
   faultInjection?: boolean;
+  /** A worker died and is being respawned. */
+  onRestart?: () => void;
+  /** The pool stopped for good (its workers are gone): why, in one line. */
+  onFailed?: (reason: string) => void;
 }
 
 interface Pending {
@@ -48,7 +53,7 @@ interface Slot {
 
 export class WorkerPool {
   readonly options: WorkerPoolOptions;
-  /** Workers respawned after dying. */
+  /** Respawns of workers that died (each attempt counts). */
   restarts = 0;
   private readonly slots: Slot[] = [];
   private engineSpec: EngineSpec | undefined;
@@ -56,7 +61,12 @@ export class WorkerPool {
   private denied = false;
   private events: PoolEvents | undefined;
   private nextId = 1;
+  /** No more respawns: close() was called, or the pool failed. */
   private closed = false;
+  /** Why the pool failed, once it did. */
+  private failedReason: string | undefined;
+  /** Respawns in a row that failed to load. */
+  private respawnFailures = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.options = options;
@@ -85,14 +95,14 @@ export class WorkerPool {
     return infos[0] ?? {};
   }
 
-  /** Runs one or more chained session.run calls on `instance`. */
-  run(instance: number, steps: RunStep[]): Promise<RunResult> {
+  /** Runs a batch (its operation's plan and its items, whose buffers move to the worker) on `instance`. */
+  run(instance: number, plan: BatchPlan, items: BatchItem[]): Promise<RunResult> {
     const slot = this.slots[instance];
     if (!slot?.ready) return Promise.reject(this.failure(`instance ${instance} is not running`));
     const id = this.nextId++;
     return new Promise<RunResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      this.post(instance, { type: 'run', id, steps }, transferList(steps.flatMap((s) => [...Object.values(s.feeds), ...(s.prepare?.items ?? [])])));
+      this.post(instance, { type: 'run', id, plan, items }, transferList(items.flatMap(itemBuffers)));
     });
   }
 
@@ -127,6 +137,16 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
+  /** Stops the pool for good: its workers' runs fail now, their sequences end, the model is told. */
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failedReason = reason;
+    this.options.onLog?.('error', `worker pool of '${this.options.name}' failed: ${reason}`);
+    for (const s of this.slots) void s.worker.terminate();
+    this.options.onFailed?.(reason);
+  }
+
   /** Logged once per pool: the overload boost (overload.ts) is then off and inference keeps its priority. */
   private priorityDenied(nice: number, message: string): void {
     if (this.denied) return;
@@ -147,55 +167,84 @@ export class WorkerPool {
       let loaded = false;
       let crash = '';
       worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
-          loaded = true;
-          slot.ready = true;
-          if (this.engineSpec) this.post(index, { type: 'engine', spec: this.engineSpec });
-          if (this.overloaded) this.post(index, { type: 'priority', overloaded: true });
-          resolve(msg.graphs);
-          this.events?.onReady(index);
-        } else if (msg.type === 'load-failed') {
-          loaded = true;
-          reject(new Error(msg.message));
-          void worker.terminate();
-        } else if (msg.type === 'result' || msg.type === 'error') this.settle(slot, msg);
-        else if (msg.type === 'priority-denied') this.priorityDenied(msg.nice, msg.message);
-        else this.events?.onSequence(index, msg);
+        // A throw here would be an uncaught exception of the whole process: it fails this pool only.
+        try {
+          if (msg.type === 'ready') {
+            loaded = true;
+            slot.ready = true;
+            if (this.engineSpec) this.post(index, { type: 'engine', spec: this.engineSpec });
+            if (this.overloaded) this.post(index, { type: 'priority', overloaded: true });
+            resolve(msg.graphs);
+            this.events?.onReady(index);
+          } else if (msg.type === 'load-failed') {
+            loaded = true;
+            reject(new Error(msg.message));
+            void worker.terminate();
+          } else if (msg.type === 'result' || msg.type === 'error') this.settle(slot, msg);
+          else if (msg.type === 'priority-denied') this.priorityDenied(msg.nice, msg.message);
+          else this.events?.onSequence(index, msg);
+        } catch (err) {
+          this.fail(`worker ${index}: ${(err as Error).message}`);
+        }
       });
       worker.on('error', (err) => {
         crash = `: ${err.message}`;
         this.options.onLog?.('error', `worker ${index} of '${name}' crashed${crash}`);
       });
       worker.on('exit', (code) => {
+        const served = slot.ready;
         slot.ready = false;
-        for (const p of slot.pending.values()) p.reject(this.failure(`worker exited with code ${code}${crash}`));
+        const why = this.failedReason ?? `worker exited with code ${code}${crash}`;
+        for (const p of slot.pending.values()) p.reject(this.failure(why));
         slot.pending.clear();
         if (!loaded) {
           loaded = true;
           reject(new Error(`worker exited with code ${code} while loading${crash}`));
-        } else if (!this.closed && this.slots[index] === slot) {
+        } else if (served && this.slots[index] === slot && (!this.closed || this.failedReason !== undefined)) {
           this.events?.onExit(index);
-          this.respawn(index);
+          if (!this.closed) this.respawn(index);
         }
       });
       worker.postMessage({ type: 'load', graphs, intraOpThreads, faultInjection } satisfies ToWorker);
     });
   }
 
+  /** Respawns worker `index` after a backoff that doubles with each failed respawn in a row; fails the pool after MAX_RESPAWN_FAILURES. */
   private respawn(index: number): void {
     this.restarts++;
-    this.options.onLog?.('warn', `respawning worker ${index} of '${this.options.name}'`);
+    this.options.onRestart?.();
+    const delay = RESPAWN_DELAY_MS * 2 ** this.respawnFailures;
+    this.options.onLog?.('warn', `respawning worker ${index} of '${this.options.name}' in ${delay} ms`);
     setTimeout(() => {
       if (this.closed) return;
-      this.spawn(index).catch((err: Error) => this.options.onLog?.('error', `respawn of worker ${index} failed: ${err.message}`));
-    }, RESPAWN_DELAY_MS).unref();
+      this.spawn(index).then(
+        () => (this.respawnFailures = 0),
+        (err: Error) => {
+          if (this.closed) return;
+          this.respawnFailures++;
+          this.options.onLog?.('error', `respawn of worker ${index} of '${this.options.name}' failed (${this.respawnFailures} in a row): ${err.message}`);
+          if (this.respawnFailures >= MAX_RESPAWN_FAILURES) this.fail(`worker ${index} failed to load ${this.respawnFailures} times in a row: ${err.message}`);
+          else this.respawn(index);
+        },
+      );
+    }, delay).unref();
   }
 
   private settle(slot: Slot, msg: Extract<FromWorker, { type: 'result' | 'error' }>): void {
     const pending = slot.pending.get(msg.id);
     if (!pending) throw new Error(`worker replied to unknown run ${msg.id}. This is a bug.`);
     slot.pending.delete(msg.id);
-    if (msg.type === 'result') pending.resolve({ outputs: msg.outputs, ms: msg.ms, skipped: msg.skipped });
+    if (msg.type === 'result') pending.resolve({ items: msg.items, ms: msg.ms, reruns: msg.reruns });
     else pending.reject(new RuntimeError('inference-failed', this.options.name, msg.message));
   }
+}
+
+/** The buffers an item hands to the worker (ids, uploads, tensors): moved, not copied. */
+function itemBuffers(item: BatchItem): (TensorValue | ArrayBufferView)[] {
+  const out: (TensorValue | ArrayBufferView)[] = [];
+  if (item.ids) out.push(item.ids);
+  if (item.typeIds) out.push(item.typeIds);
+  if (item.bytes) out.push(item.bytes);
+  if (item.tensors) out.push(...Object.values(item.tensors));
+  return out;
 }

@@ -1,14 +1,14 @@
 // Worker-thread entry: owns one model's onnxruntime sessions (one per graph), runs batches on
-// them (preparing raw items such as uploads first, when a step asks), and hosts the sequence
-// engine when the model generates. session.run and decoding block this thread, never the
+// them from data (batch.ts: assemble the items' feeds, run, cut one answer per item), and hosts
+// the sequence engine when the model generates. session.run and decoding block this thread, never the
 // server's event loop.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { SequenceEngine } from './engine.ts';
-import { createSession, type Session, type TensorValue } from './onnx.ts';
-import { prepare } from './prepare.ts';
-import { transferList, type FromWorker, type GraphInfo, type RunStep, type SkippedItem, type ToWorker } from './protocol.ts';
+import { runBatch } from './batch.ts';
+import { createSession, type Session } from './onnx.ts';
+import { transferList, type FromWorker, type GraphInfo, type ToWorker } from './protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 
@@ -78,28 +78,6 @@ async function load(graphs: Record<string, string>, intraOpThreads: number): Pro
   }
 }
 
-async function run(steps: RunStep[]): Promise<{ outputs: Record<string, TensorValue>; skipped: SkippedItem[] }> {
-  let previous: Record<string, TensorValue> = {};
-  const skipped: SkippedItem[] = [];
-  for (const step of steps) {
-    const feeds = { ...step.feeds };
-    if (step.prepare) {
-      const prepared = await prepare(step.prepare);
-      skipped.push(...prepared.skipped);
-      // Every item was refused: nothing to run, and no rows to answer with.
-      if (!prepared.feed) return { outputs: {}, skipped };
-      feeds[step.prepare.input] = prepared.feed;
-    }
-    for (const [input, output] of Object.entries(step.link ?? {})) {
-      const value = previous[output];
-      if (!value) throw new Error(`step '${step.graph}' needs output '${output}' of the previous step`);
-      feeds[input] = value;
-    }
-    previous = await session(step.graph).run(feeds, step.fetches);
-  }
-  return { outputs: previous, skipped };
-}
-
 function handle(msg: ToWorker): void {
   switch (msg.type) {
     case 'load':
@@ -133,8 +111,8 @@ function handle(msg: ToWorker): void {
     case 'run': {
       if (crashOnNextRun) die();
       const started = performance.now();
-      run(msg.steps).then(
-        ({ outputs, skipped }) => send({ type: 'result', id: msg.id, outputs, ms: performance.now() - started, skipped }, transferList(Object.values(outputs))),
+      runBatch(msg.plan, msg.items, session).then(
+        ({ items, reruns }) => send({ type: 'result', id: msg.id, items, reruns, ms: performance.now() - started }, transferList(items.flatMap((r) => ('outputs' in r ? Object.values(r.outputs) : [])))),
         (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
       );
     }

@@ -2,13 +2,13 @@
 // rule of word-aware tokenizers and the fallback of the others, unknown tokens, labels without B-/I- prefixes.
 import { describe, expect, it } from 'vitest';
 import { entities, preEntities, type EntityOptions } from '../../server/pipelines/entities.ts';
-import type { FastEncoding } from '../../server/pipelines/fast-tokenizer.ts';
+import type { Encoding } from '../../server/pipelines/tokenizer.ts';
 
 const LABELS = ['O', 'B-PER', 'I-PER'];
 const row = (o: number, b: number, i: number) => [o, b, i];
 
 /** An encoding of non-special tokens with the given offsets, framed by [CLS] and [SEP]. */
-function encoding(tokens: [token: string, start: number, end: number][], unk?: number): FastEncoding {
+function encoding(tokens: [token: string, start: number, end: number][], unk?: number): Encoding {
   const all: [string, number, number][] = [['[CLS]', 0, 0], ...tokens, ['[SEP]', 0, 0]];
   return {
     ids: all.map(([t], i) => (t === '[UNK]' ? (unk ?? 1) : 100 + i)),

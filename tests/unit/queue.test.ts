@@ -2,12 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { ModelQueue, type BatchLimits, type QueueEntry } from '../../server/runtime/queue.ts';
 
 type E = QueueEntry & { item: string };
-const entry = (item: string, cost = 1, op = 'embed', key = ''): E => ({ item, cost, op, key, enqueuedAt: performance.now() });
+const entry = (item: string, cost = 1, op = 'embed', key = '', bytes = 0): E => ({ item, cost, op, key, bytes, enqueuedAt: performance.now() });
 const any = () => true;
 const limits = (l: Partial<BatchLimits> = {}) => () => ({ maxItems: 8, maxTokens: 1e9, maxPaddingRatio: Infinity, ...l });
 const items = (q: ModelQueue<E>, l: Partial<BatchLimits> = {}) => q.nextBatch(any, limits(l))?.entries.map((e) => e.item) ?? [];
 
 describe('ModelQueue', () => {
+  it('is bounded in bytes as well as entries; an entry alone over the bound still runs, alone', () => {
+    const q = new ModelQueue<E>(10, 100);
+    expect(q.append(entry('a', 1, 'infer', '', 60))).toBe(true);
+    expect(q.hasRoom(1, 50)).toBe(false);
+    expect(q.append(entry('b', 1, 'infer', '', 50))).toBe(false);
+    expect(q.append(entry('c', 1, 'infer', '', 40))).toBe(true);
+    expect(q.bytes).toBe(100);
+    expect(items(q)).toEqual(['a', 'c']);
+    expect(q.bytes).toBe(0);
+    expect(q.append(entry('huge', 1, 'infer', '', 1000))).toBe(true);
+    expect(q.append(entry('d', 1, 'infer', '', 1))).toBe(false);
+    q.remove(q.oldest()!);
+    expect(q.bytes).toBe(0);
+  });
+
   it('refuses appends beyond its size, whatever the operation', () => {
     const q = new ModelQueue<E>(2);
     expect(q.append(entry('a', 1, 'embed'))).toBe(true);

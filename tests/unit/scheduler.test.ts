@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../server/runtime/errors.ts';
 import type { Policy } from '../../server/runtime/policy.ts';
-import type { RunStep, SequenceMessage, ToWorker } from '../../server/runtime/protocol.ts';
-import { ModelScheduler, type Instances } from '../../server/runtime/scheduler.ts';
+import type { BatchItem, BatchPlan, ItemResult, SequenceMessage, ToWorker } from '../../server/runtime/protocol.ts';
+import { ModelScheduler, type Instances, type Operation, type SubmitOptions } from '../../server/runtime/scheduler.ts';
 import type { PoolEvents, RunResult } from '../../server/runtime/worker-pool.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const POLICY: Policy = { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 16, timeoutMs: 5000, maxBatchTokens: 1e6, maxPaddingRatio: Infinity, maxActiveSequences: 2 };
+const POLICY: Policy = { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 16, maxQueueBytes: Infinity, timeoutMs: 5000, maxBatchTokens: 1e6, maxPaddingRatio: Infinity, maxActiveSequences: 2 };
+
+/** A number as a batch item, and back. */
+const num = (x: number): BatchItem => ({ tensors: { x: { type: 'float32', dims: [1], data: Float32Array.of(x) } } });
+const val = (outputs: Record<string, { data: unknown }>) => (outputs.y!.data as Float32Array)[0]!;
+
+/** What the fake worker answers: the 'double' graph doubles each item (and refuses negatives), the others echo it. */
+function answer(plan: BatchPlan, item: BatchItem): ItemResult {
+  const x = (item.tensors!.x!.data as Float32Array)[0]!;
+  const graph = plan.steps[0]?.graph;
+  if (graph === 'double' && x < 0) return { error: { message: `bad item ${x}`, sibling: false } };
+  return { outputs: { y: { type: 'float32', dims: [1], data: Float32Array.of(graph === 'double' ? 2 * x : x) } } };
+}
 
 /** A fake set of worker instances: runs take `runMs`, every message is recorded. */
 class FakePool implements Instances {
@@ -33,20 +45,27 @@ class FakePool implements Instances {
   overload: boolean[] = [];
   setOverloaded = (on: boolean) => void this.overload.push(on);
   post = (instance: number, msg: ToWorker) => void this.posted.push({ instance, msg });
-  async run(instance: number, _steps: RunStep[]): Promise<RunResult> {
+  async run(instance: number, plan: BatchPlan, items: BatchItem[]): Promise<RunResult> {
     this.runsOn.push(instance);
     this.running++;
     this.peak = Math.max(this.peak, this.running);
     await sleep(this.runMs);
     this.running--;
     if (this.fail) throw this.fail;
-    return { outputs: {}, ms: this.runMs, skipped: [] };
+    return { items: items.map((it) => answer(plan, it)), ms: this.runMs, reruns: 0 };
   }
   step(instance: number, msg: SequenceMessage) {
     this.events.onSequence(instance, msg);
   }
   added = () => this.posted.filter((p) => p.msg.type === 'seq-add').map((p) => ({ instance: p.instance, id: (p.msg as { seq: { id: number } }).seq.id }));
 }
+
+const plan = (graph: string): BatchPlan => ({ steps: [{ graph, fetches: ['y'] }], assemble: { kind: 'stack' }, cut: { kind: 'rows' } });
+
+/** An operation on numbers: submit(x) answers with the fake worker's number. */
+const numbers = (op: Operation) => ({
+  submit: (x: number, options?: SubmitOptions) => op.submit(num(x), options).then((a) => ({ ...a, value: val(a.value) })),
+});
 
 function setup(policy: Partial<Policy> = {}, pool = new FakePool(), quietMs?: number) {
   const batches: { op: string; size: number }[] = [];
@@ -58,17 +77,8 @@ function setup(policy: Partial<Policy> = {}, pool = new FakePool(), quietMs?: nu
     quietMs,
     hooks: { onBatch: (op, size) => batches.push({ op, size }), onDrop: (_op, reason) => drops.push(reason) },
   });
-  const double = s.operation<number, number>({
-    name: 'double',
-    async run(items, exec) {
-      const { ms } = await exec([]);
-      return { outputs: items.map((x) => (x < 0 ? new Error(`bad item ${x}`) : x * 2)), inferenceMs: ms };
-    },
-  });
-  const other = s.operation<number, number>({ name: 'other', async run(items, exec) {
-    await exec([]);
-    return { outputs: items, inferenceMs: 1 };
-  } });
+  const double = numbers(s.operation({ name: 'double', plan: plan('double') }));
+  const other = numbers(s.operation({ name: 'other', plan: plan('other') }));
   return { s, pool, double, other, batches, drops };
 }
 
@@ -85,7 +95,7 @@ describe('ModelScheduler: batches', () => {
     const { s, double, batches } = setup({ maxBatchSize: 3 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => double.submit(i)));
     expect(Math.max(...batches.map((b) => b.size))).toBe(3);
-    const one = s.operation<number, number>({ name: 'one', maxBatchSize: 1, run: async (items, exec) => (await exec([]), { outputs: items, inferenceMs: 1 }) });
+    const one = numbers(s.operation({ name: 'one', maxBatchSize: 1, plan: plan('one') }));
     await Promise.all([1, 2, 3].map((x) => one.submit(x)));
     expect(batches.filter((b) => b.op === 'one').map((b) => b.size)).toEqual([1, 1, 1]);
   });
