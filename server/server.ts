@@ -1,9 +1,11 @@
 // The ortserve process: config, logger, listen (HTTP, and gRPC on --grpc-port), graceful shutdown.
-// The only file that listens.
+// The only file that listens. Exit codes: 2 for a bad configuration or model repository (nothing
+// listened), 1 when it cannot listen or the drain times out, 0 after a graceful shutdown.
 import { ServerCredentials } from '@grpc/grpc-js';
 import fs from 'node:fs';
 import { buildApp } from './app.ts';
 import { helpText, loadConfig, type Config } from './config.ts';
+import { RepositoryError } from './repository/repository.ts';
 
 function parseConfig(): Config {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -27,6 +29,12 @@ function grpcCredentials(): ServerCredentials {
 }
 
 const app = await buildApp({ config, logger: { level: config.logLevel } });
+// A repository that cannot be read, or that names a model twice, stops the start (Triton does too).
+await app.models.whenScanned().catch((err: unknown) => {
+  if (!(err instanceof RepositoryError)) throw err;
+  console.error(`ortserve: ${err.message}`);
+  process.exit(2);
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

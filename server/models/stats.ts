@@ -12,16 +12,16 @@ export function createStats(): ModelStats {
   return { batches: 0, items: 0, largestBatch: 0, dropped: { aborted: 0, timeout: 0, cancelled: 0 } };
 }
 
-/** Hooks that update `stats`, then call `next` (the metrics plugin's hooks) if given. */
+/** Hooks that update `stats`, then call `next` (the metrics plugin's hooks) if given; `next`'s other hooks pass as they are. */
 export function statsHooks(stats: ModelStats, next?: SchedulerHooks): SchedulerHooks {
   return {
+    ...next,
     onBatch(op, size, ms, tokens) {
       stats.batches++;
       stats.items += size;
       stats.largestBatch = Math.max(stats.largestBatch, size);
       next?.onBatch?.(op, size, ms, tokens);
     },
-    onQueueWait: (op, ms) => next?.onQueueWait?.(op, ms),
     onDrop(op, reason) {
       if (reason === 'deadline') stats.dropped.timeout++;
       else if (reason === 'cancelled') stats.dropped.cancelled++;

@@ -50,6 +50,7 @@ export function createMetrics(): Metrics {
   const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
   const requests = new client.Counter({ name: `${PREFIX}requests_total`, help: 'Requests by model, route and outcome (HTTP status class)', labelNames: ['model', 'route', 'outcome'], registers: [registry] });
   const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
+  const restarts = new client.Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Worker threads respawned after dying, over every version of the model', labelNames: ['model'], registers: [registry] });
   const requestsOf = cached((model, route, outcome) => requests.labels({ model, route, outcome }));
   const durationOf = cached((model, route) => duration.labels({ model, route }));
   const of = cached((model, operation) => ({
@@ -78,6 +79,7 @@ export function createMetrics(): Metrics {
         m.real.inc(batchTokens.real);
       },
       onDrop: (operation, reason) => dropped.inc({ model, operation, reason }),
+      onRestart: () => restarts.inc({ model }),
     }),
   };
 }
@@ -128,16 +130,6 @@ export default fp(
       registers: [registry],
       collect() {
         this.set(app.activeRequests());
-      },
-    });
-    new client.Gauge({
-      name: `${PREFIX}worker_restarts_total`,
-      help: 'Worker threads respawned after dying',
-      labelNames: ['model'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const m of app.models.list()) this.set({ model: m.name }, m.state === 'ready' ? m.runtime.pool.restarts : 0);
       },
     });
     new client.Gauge({

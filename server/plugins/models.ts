@@ -1,11 +1,13 @@
 // The model registry as a Fastify service: `app.models`, loaded in the background so the
-// liveness route answers at once; drained and closed when the app closes. (A full model's queue
-// refuses requests before their body is read: plugins/refusal-gate.ts.)
+// liveness route answers at once; drained and closed when the app closes. Every request counts as
+// in progress until its response closes, so a runtime retired meanwhile (hot swap) still serves it.
+// A model that is not serving (see isServing) is refused at once with 503, never queued. (A full
+// model's queue refuses requests before their body is read: plugins/refusal-gate.ts.)
 import fp from 'fastify-plugin';
 import type { Config } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ReadyModel } from '../models/entry.ts';
-import { ModelRegistry } from '../models/registry.ts';
+import { isServing, ModelRegistry } from '../models/registry.ts';
 import type { Pipeline } from '../pipelines/index.ts';
 import { isValidModelName } from '../repository/repository.ts';
 
@@ -32,6 +34,7 @@ export default fp<{ config: Config; faultInjection?: boolean }>(
       if (!entry) throw new Errors.MODEL_NOT_FOUND(name);
       if (version && entry.source && version !== entry.source.version) throw new Errors.MODEL_NOT_FOUND(`${name}' version '${version}`);
       if (entry.state !== 'ready') throw new Errors.MODEL_NOT_READY(name, entry.state === 'failed' ? entry.error : entry.state);
+      if (!isServing(entry)) throw new Errors.MODEL_NOT_READY(name, 'no live instance; its workers are being respawned');
       return entry;
     }
 
@@ -47,6 +50,11 @@ export default fp<{ config: Config; faultInjection?: boolean }>(
         throw new Errors.WRONG_TASK(name, entry.source.manifest.task ?? 'generic', list);
       }
       return { entry: readyModel(name), pipeline: pipeline as Extract<Pipeline, { task: T }> };
+    });
+    app.addHook('onRequest', (_request, reply, done) => {
+      // 'close' fires exactly once per response: after it finished, or when the client left.
+      reply.raw.once('close', registry.enter());
+      done();
     });
     registry.start();
     app.addHook('onClose', async () => {

@@ -1,6 +1,7 @@
 // Reads a model repository: one folder per model, an optional manifest.json (over the fields derived from a
 // Hugging Face config.json), optional numbered version folders (Triton layout, the highest is served).
-// Problems become per-model errors.
+// A folder's problems become its model's error; a repository that cannot be read, or two folders
+// serving one name, are a RepositoryError (the server does not start).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { deriveFromHuggingFace, type Derivation } from './huggingface/index.ts';
@@ -30,6 +31,14 @@ export interface ModelSourceError {
 }
 
 export type ScanResult = ModelSource | ModelSourceError;
+
+/** The repository as a whole cannot be served: the process exits 2 with this one-line message. */
+export class RepositoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RepositoryError';
+  }
+}
 
 /**
  * A load error as clients may see it: paths inside the repository become relative to it, and
@@ -97,11 +106,16 @@ export async function readModel(dir: string, folderName = path.basename(dir)): P
   return { name, dir, versionDir, versions: versions.length > 0 ? versions : ['1'], version, manifest, sources, warnings, graphs };
 }
 
-/** Scans the repository; each folder yields a source or an error, never an exception. */
+/**
+ * Scans the repository; each folder yields a source or an error. Throws a RepositoryError only
+ * when the repository itself cannot be read or two folders name the same model.
+ */
 export async function scanRepository(root: string): Promise<ScanResult[]> {
-  const entries = await fs.readdir(root, { withFileTypes: true });
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new RepositoryError(`model repository ${root} cannot be read: ${err.code ?? err.message}`);
+  });
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  return Promise.all(
+  const results = await Promise.all(
     folders.map(async (folder): Promise<ScanResult> => {
       const dir = path.join(root, folder);
       try {
@@ -111,6 +125,17 @@ export async function scanRepository(root: string): Promise<ScanResult[]> {
       }
     }),
   );
+  assertUniqueNames(results);
+  return results;
+}
+
+function assertUniqueNames(results: ScanResult[]): void {
+  const seen = new Map<string, string>();
+  for (const r of results) {
+    const other = seen.get(r.name);
+    if (other !== undefined) throw new RepositoryError(`model name '${r.name}' is served by two folders: ${path.basename(other)} and ${path.basename(r.dir)}`);
+    seen.set(r.name, r.dir);
+  }
 }
 
 export function isSourceError(r: ScanResult): r is ModelSourceError {
