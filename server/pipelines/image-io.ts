@@ -1,7 +1,8 @@
-// Image decoding and encoding with sharp: guards against corrupt input and decompression
-// bombs, converts any image to a model's input layout (the manifest's fit/invert rules, or a
-// Hugging Face processor's resize → center crop), and writes PNGs (single or grid). Decoding runs
-// in CPU-pool threads (image-decode-task.ts); problems are ImageProblems, which callers map to 4xx.
+// Image decoding and encoding: sharp (fast-png for small grey PNGs) turns an upload into a model's
+// input row (the manifest's fit/invert rules, or a Hugging Face processor's resize → center crop),
+// refusing corrupt input and, from the header before decoding, more pixels than allowed; it also
+// writes PNGs (single or grid). Decoding runs inside the model's worker as its prepare step
+// (image-prepare.ts); a refused upload throws an ImageProblem, which the main thread maps to a 4xx.
 import { decode as decodePng } from 'fast-png';
 import sharp, { type KernelEnum, type Metadata, type Sharp } from 'sharp';
 import type { ImageSpec } from '../repository/manifest.ts';
