@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hammer, probeLiveness, textStreams, type LoadOptions, type LoadResult } from './bench/load.ts';
 import { machine } from './bench/machine.ts';
+import { measure, rawEmbed } from './bench/measure.ts';
 import { runJson, startNaive, startOrtserve, startTransformersJs, type Child } from './bench/processes.ts';
 import { renderReport, type Report } from './bench/report.ts';
 import { routeLoad } from './bench/requests.ts';
@@ -24,21 +25,13 @@ const WIRE_BATCH = 64;
 const WIRE_CONNECTIONS = 16;
 
 type Load = (seconds: number) => Promise<LoadResult>;
+const timing = { seconds: S, warm: WARM };
 
-/** Warms up, then measures a load while probing liveness and (for ortserve) watching the server. */
-async function measure<R extends LoadResult>(url: string, load: (seconds: number) => Promise<R>, model?: string, ortserve = false) {
-  await load(WARM);
-  const probe = probeLiveness(url);
-  const server = ortserve ? await watchServer(url, model) : undefined;
-  const result = await load(S);
-  return { ...result, live: await probe.stop(), ...(server ? { server: await server.stop() } : {}) };
-}
-
-async function streams(url: string, n: number) {
-  const server = await watchServer(url, 'fortune-rnn');
-  const probe = probeLiveness(url);
-  const result = await textStreams(url, 'fortune-rnn', n, 64, S);
-  return { ...result, live: await probe.stop(), server: await server.stop() };
+async function streams(server: Child, n: number) {
+  const watch = await watchServer({ url: server.url, pid: server.proc.pid! }, 'fortune-rnn');
+  const probe = probeLiveness(server.url);
+  const result = await textStreams(server.url, 'fortune-rnn', n, 64, S);
+  return { ...result, live: await probe.stop(), server: await watch.stop() };
 }
 
 interface ModelConfig {
@@ -51,10 +44,14 @@ interface ModelConfig {
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const [upload, sentence, image] = await Promise.all([routeLoad('classify'), routeLoad('embed'), routeLoad('generate-image')]);
-  const on = (url: string, base: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>, connections: number): Load => (s) => hammer({ ...base, url, connections, seconds: s });
+  const on =
+    (url: string, base: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>, connections: number): Load =>
+    (s) =>
+      hammer({ ...base, url, connections, seconds: s });
 
   let child: Child = await startOrtserve(18500, { ORTSERVE_GRPC_PORT: String(GRPC_PORT), ...ORTSERVE_ENV });
   const u = child.url;
+  const pid = child.proc.pid!;
   // Each raw ceiling runs right before the load it bounds (the server idle meanwhile), with the
   // thread settings the server runs with: a slow patch of the machine then moves both alike.
   const models = ((await (await fetch(`${u}/v1/models`)).json()) as { models: ModelConfig[] }).models;
@@ -62,22 +59,23 @@ async function main() {
   const bert = config('bert-mini');
   const rnn = config('fortune-rnn');
   const seconds = String(quick ? 1 : 4);
-  const rawEmbed = () => runJson<{ items_per_s: number; best_batch: number; tried: Record<string, number> }>('scripts/bench/raw-embed.ts', [String(bert.instances), String(bert.intra_op_threads), seconds, quick ? '16' : '8,16,32,64']);
   const rawStep = (batch: number) => runJson<{ tokens_per_s: number }>('scripts/bench/raw-step.ts', [String(batch), seconds, String(rnn.intra_op_threads)]);
-  const rawImages = (model: string, batch: number) => runJson<{ items_per_s: number }>('scripts/bench/raw-ceiling.ts', [model, String(batch), seconds, '2']);
+  const rawImages = (model: string, batch: number) => runJson<{ items_per_s: number; cpu_s_per_item: number }>('scripts/bench/raw-ceiling.ts', [model, String(batch), seconds, '2']);
+  /** A load measured on ortserve, with the server's own figures for `model`. */
+  const served = <R extends LoadResult>(load: (s: number) => Promise<R>, model: string) => measure({ url: u, load, timing, watch: { pid, model } });
 
   console.log('ortserve, each load after its raw onnxruntime ceiling (no HTTP)...');
   const cnn_b64 = await rawImages('fashion-cnn', 64);
-  const classify = await measure(u, on(u, upload, 64), 'fashion-cnn', true);
-  const embed_mixed = await rawEmbed();
-  const embed = await measure(u, on(u, sentence, 64), 'bert-mini', true);
+  const classify = await served(on(u, upload, 64), 'fashion-cnn');
+  const embed_mixed = await rawEmbed({ instances: bert.instances, threads: bert.intra_op_threads, seconds: Number(seconds), sizes: quick ? [16] : [8, 16, 32, 64] });
+  const embed = await served(on(u, sentence, 64), 'bert-mini');
   const gan_b32 = await rawImages('fashion-dcgan', 32);
-  const generate_image = await measure(u, on(u, image, 32), 'fashion-dcgan', true);
+  const generate_image = await served(on(u, image, 32), 'fashion-dcgan');
   const step_b1 = await rawStep(1);
-  const rnn_1 = await streams(u, 1);
+  const rnn_1 = await streams(child, 1);
   const step_b32 = await rawStep(32);
-  const rnn_32 = await streams(u, 32);
-  const rnn_64 = await streams(u, 64);
+  const rnn_32 = await streams(child, 32);
+  const rnn_64 = await streams(child, 64);
   const probe = probeLiveness(u);
   const [c, e, g, t] = await Promise.all([on(u, upload, 16)(S), on(u, sentence, 16)(S), on(u, image, 16)(S), textStreams(u, 'fortune-rnn', 8, 64, S)]);
   const mixed = { classify: c, embed: e, generate_image: g, rnn_8: t, live: await probe.stop() };
@@ -90,25 +88,26 @@ async function main() {
   const wire = {
     batch: WIRE_BATCH,
     connections: WIRE_CONNECTIONS,
-    json: { ...(await measure(u, on(u, { path: v2, headers: { 'content-type': 'application/json' }, bodies: [json] }, WIRE_CONNECTIONS), WIRE_MODEL, true)), request_bytes: Buffer.byteLength(json) },
-    binary: { ...(await measure(u, on(u, { path: v2, headers: binary.headers, bodies: [binary.body] }, WIRE_CONNECTIONS), WIRE_MODEL, true)), request_bytes: binary.body.length },
-    grpc: await measure(u, grpcLoad, WIRE_MODEL, true),
+    json: { ...(await served(on(u, { path: v2, headers: { 'content-type': 'application/json' }, bodies: [json] }, WIRE_CONNECTIONS), WIRE_MODEL)), request_bytes: Buffer.byteLength(json) },
+    binary: { ...(await served(on(u, { path: v2, headers: binary.headers, bodies: [binary.body] }, WIRE_CONNECTIONS), WIRE_MODEL)), request_bytes: binary.body.length },
+    grpc: await served(grpcLoad, WIRE_MODEL),
   };
   const ort = { classify, embed, generate_image, rnn_1, rnn_32, rnn_64, mixed, wire };
   await child.stop();
 
   child = await startNaive(18501);
   console.log('naive baseline and HTTP ceiling...');
+  const baseline = (url: string, load: Load) => measure({ url, load, timing });
   const naive = {
-    classify: await measure(child.url, on(child.url, upload, 64)),
-    embed: await measure(child.url, on(child.url, sentence, 64)),
-    http_ceiling: await measure(child.url, on(child.url, { ...upload, path: '/ceiling/classify' }, 64)),
+    classify: await baseline(child.url, on(child.url, upload, 64)),
+    embed: await baseline(child.url, on(child.url, sentence, 64)),
+    http_ceiling: await baseline(child.url, on(child.url, { ...upload, path: '/ceiling/classify' }, 64)),
   };
   await child.stop();
 
   child = await startTransformersJs(18502);
   console.log('transformers.js...');
-  const transformersJs = { embed: await measure(child.url, on(child.url, sentence, 64)) };
+  const transformersJs = { embed: await baseline(child.url, on(child.url, sentence, 64)) };
   await child.stop();
 
   const report: Report = {

@@ -41,15 +41,26 @@ export interface Answer {
   code?: string;
 }
 
-/** The `code` of an error answer's JSON body, if it has one. */
-export function errorCode(body: string): string | undefined {
+/**
+ * What an error answer's body says: whether it is a JSON error (an object with a `code` or an
+ * `error`), and its code — ortserve's `code`, or OpenAI's `error.code` on /v1/embeddings.
+ */
+export function errorBody(body: string): { json: boolean; code?: string } {
+  let parsed: unknown;
   try {
-    const code = (JSON.parse(body) as { code?: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
+    parsed = JSON.parse(body);
   } catch {
-    return undefined;
+    return { json: false };
   }
+  if (typeof parsed !== 'object' || parsed === null) return { json: false };
+  const { code, error } = parsed as { code?: unknown; error?: unknown };
+  const nested = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const found = [code, nested].find((c): c is string => typeof c === 'string');
+  return { json: code !== undefined || error !== undefined, ...(found ? { code: found } : {}) };
 }
+
+/** The `code` of an error answer's JSON body, if it has one. */
+export const errorCode = (body: string): string | undefined => errorBody(body).code;
 
 export function assertLoopback(url: string): void {
   const host = new URL(url).hostname;
@@ -82,13 +93,13 @@ export function cannon(o: LoadOptions): Promise<autocannon.Result> {
           {
             setupRequest: (req) => {
               const i = next++ % o.bodies.length;
-              return { ...req, body: o.bodies[i] as string, headers: { ...req.headers, ...o.bodyHeaders?.[i] } };
+              return { ...req, body: o.bodies[i], headers: { ...req.headers, ...o.bodyHeaders?.[i] } };
             },
             ...(o.onAnswer ? { onResponse } : {}),
           },
         ],
       },
-      (err, result) => (err ? reject(err) : resolve(result)),
+      (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
     const onAnswer = o.onAnswer;
     if (onAnswer) instance.on('response', (_client, status, _bytes, ms) => onAnswer({ status, ms, retryAfter, code }));
@@ -109,8 +120,21 @@ export async function hammer(o: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/** Liveness probe latencies over a window, ms. */
+export interface LiveSummary {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+/** Every probe: when it was sent (ms since the epoch) and its latency (ms; a probe outstanding at the end counts its time so far). */
+export type ProbeTimes = [sentAt: number, ms: number][];
+
 export interface Probe {
-  stop(): Promise<{ p50: number; p99: number; max: number; n: number }>;
+  stop(): Promise<LiveSummary>;
+  /** As stop(), with every probe. */
+  stopWithTimes(): Promise<LiveSummary & { probes: ProbeTimes }>;
 }
 
 /** Probes GET /health/live every `intervalMs` until stopped, from its own process (probe-process.ts). */
@@ -118,13 +142,18 @@ export function probeLiveness(url: string, intervalMs = 20): Probe {
   assertLoopback(url);
   const child = spawn(process.execPath, [new URL('./probe-process.ts', import.meta.url).pathname, url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stopWithTimes = async () => {
+    child.stdin.end();
+    await exited;
+    return JSON.parse(out.trim()) as LiveSummary & { probes: ProbeTimes };
+  };
   return {
+    stopWithTimes,
     async stop() {
-      child.stdin!.end();
-      await exited;
-      return JSON.parse(out.trim()) as { p50: number; p99: number; max: number; n: number };
+      const { p50, p99, max, n } = await stopWithTimes();
+      return { p50, p99, max, n };
     },
   };
 }

@@ -22,10 +22,19 @@ for (const [i, envText] of (envs.length ? envs : ['{}']).entries()) {
   };
   await run(2);
   const probe = probeLiveness(child.url);
-  const server = await watchServer(child.url, MODELS[scenario]);
+  const server = await watchServer({ url: child.url, pid: child.proc.pid! }, MODELS[scenario]);
   const result = await run(seconds);
   const stats = await server.stop();
   const live = await probe.stop();
-  console.log(JSON.stringify({ scenario, env, ...result, elu: Number(stats.elu.toFixed(2)), padded_per_real: stats.padded_per_real && Number(stats.padded_per_real.toFixed(2)), live_p99: Number(live.p99.toFixed(1)) }));
+  console.log(
+    JSON.stringify({
+      scenario,
+      env,
+      ...result,
+      elu: Number(stats.elu.toFixed(2)),
+      padded_per_real: stats.padded_per_real && Number(stats.padded_per_real.toFixed(2)),
+      live_p99: Number(live.p99.toFixed(1)),
+    }),
+  );
   await child.stop();
 }
