@@ -6,6 +6,7 @@ import { freePort } from '../../scripts/bench/processes.ts';
 import { grpcClient, isFailure } from '../helpers/grpc.ts';
 import { startServer } from '../helpers/server-process.ts';
 import { slowModelRepository, WIDTH } from '../helpers/slow-model.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DRAIN_TIMEOUT_MS = 20_000;
 const CALLS = 8;
@@ -34,11 +35,13 @@ describe('graceful shutdown with gRPC calls in flight', () => {
       });
       const calls = Array.from({ length: CALLS }, (_, i) => grpc.call('ModelInfer', request(i)));
       // Signal once the server holds all of them (gRPC calls count in requests_in_progress).
-      for (;;) {
-        const text = await fetch(`${srv.url}/metrics`).then((r) => r.text());
-        if (Number(/^ortserve_requests_in_progress (\d+)/m.exec(text)?.[1] ?? 0) >= CALLS) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitFor(
+        async () => {
+          const text = await fetch(`${srv.url}/metrics`).then((r) => r.text());
+          return Number(/^ortserve_requests_in_progress (\d+)/m.exec(text)?.[1] ?? 0) >= CALLS;
+        },
+        { what: `the server to hold all ${CALLS} gRPC calls`, deadlineMs: 30_000, everyMs: 5 },
+      );
       const signalledAt = performance.now();
       srv.proc.kill('SIGTERM');
 
@@ -59,7 +62,8 @@ describe('graceful shutdown with gRPC calls in flight', () => {
       const drainMs = performance.now() - signalledAt;
       console.log(`gRPC drain: ${CALLS} ModelInfer calls of ${ROWS}×${WIDTH} in flight at SIGTERM all answered; exit ${code} after ${drainMs.toFixed(0)} ms`);
       expect(code, srv.logs()).toBe(0);
-      expect(drainMs).toBeLessThan(DRAIN_TIMEOUT_MS);
+      // Drained, not cut off: the drain timeout would log this and exit 1 (server.ts).
+      expect(srv.logs()).not.toContain('drain timeout');
     } finally {
       grpc.close();
       srv.proc.kill('SIGKILL');

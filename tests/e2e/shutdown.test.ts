@@ -4,6 +4,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { fashionPng } from '../helpers/images.ts';
 import { startServer } from '../helpers/server-process.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DRAIN_TIMEOUT_MS = 20_000;
 
@@ -43,7 +44,7 @@ describe('graceful shutdown', () => {
       return { status: r.status, text };
     });
     // Every stream has been accepted (it is sending tokens) before the signal.
-    while (firstChunk.length < 16) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => firstChunk.length === 16, { what: 'all 16 streams to answer with headers', deadlineMs: 30_000 });
     await Promise.all(firstChunk);
     // Plus classify requests whose bodies the server has fully received when the signal comes.
     const png = await fashionPng(3);
@@ -51,13 +52,15 @@ describe('graceful shutdown', () => {
       fetch(`${srv.url}/v1/models/fashion-cnn/classify`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) }).then(async (r) => ({ status: r.status, body: await r.text() })),
     );
     // Signal once the server has taken in all 24 (in progress, or already answered).
-    for (;;) {
-      const text = await fetch(`${srv.url}/metrics`).then((r) => r.text());
-      const done = Number(/ortserve_requests_total\{model="fashion-cnn",route="[^"]*classify",outcome="2xx"\} (\d+)/.exec(text)?.[1] ?? 0);
-      const inProgress = Number(/^ortserve_requests_in_progress (\d+)/m.exec(text)?.[1] ?? 0);
-      if (done + inProgress - 16 >= 24) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(
+      async () => {
+        const text = await fetch(`${srv.url}/metrics`).then((r) => r.text());
+        const done = Number(/ortserve_requests_total\{model="fashion-cnn",route="[^"]*classify",outcome="2xx"\} (\d+)/.exec(text)?.[1] ?? 0);
+        const inProgress = Number(/^ortserve_requests_in_progress (\d+)/m.exec(text)?.[1] ?? 0);
+        return done + inProgress - 16 >= 24;
+      },
+      { what: 'the server to take in all 24 classify requests', deadlineMs: 30_000, everyMs: 5 },
+    );
     const signalledAt = performance.now();
     srv.proc.kill('SIGTERM');
 
@@ -79,7 +82,8 @@ describe('graceful shutdown', () => {
     expect(await srv.exited).toBe(0);
     const drainMs = performance.now() - signalledAt;
     console.log(`drain: 16 streams × 300 tokens + 24 classify requests finished; exit 0 after ${drainMs.toFixed(0)} ms (timeout ${DRAIN_TIMEOUT_MS} ms)`);
-    expect(drainMs).toBeLessThan(DRAIN_TIMEOUT_MS);
+    // Drained, not cut off: the drain timeout would log this and exit 1 (server.ts).
+    expect(srv.logs()).not.toContain('drain timeout');
     expect(await connectOutcome(port)).toBe('refused');
   }, 90_000);
 });

@@ -5,16 +5,10 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readyModel, testApp } from '../helpers/app.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const until = (check: () => boolean, deadlineMs: number, what: string) => waitFor(check, { what, deadlineMs });
 
 let app: FastifyInstance;
 let url: string;

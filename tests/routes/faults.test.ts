@@ -10,6 +10,7 @@ import { WorkerPool } from '../../server/runtime/worker-pool.ts';
 import { MODELS, readyModel, testApp } from '../helpers/app.ts';
 import { fashionPng } from '../helpers/images.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,7 +34,7 @@ describe('worker faults', () => {
 
   const classify = () => app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: png });
 
-  it('a worker killed mid-batch: its requests get 503 with Retry-After, it is respawned and the model serves again within 2 s', async () => {
+  it('a worker killed mid-batch: its requests get 503 with Retry-After, it is respawned and the model serves again', async () => {
     const entry = readyModel(app, 'fashion-cnn');
     const { pool } = entry.runtime;
     const before = pool.restarts;
@@ -48,17 +49,9 @@ describe('worker faults', () => {
       expect(r.json().code).toMatch(/ORT_WORKER_FAILED/);
       expect(r.headers['retry-after']).toBe('1');
     }
-    let recoveredMs = Infinity;
-    while (performance.now() - crashedAt < 5000) {
-      const r = await classify();
-      if (r.statusCode === 200 && pool.readyInstances === entry.runtime.instances) {
-        recoveredMs = performance.now() - crashedAt;
-        break;
-      }
-      await sleep(25);
-    }
-    console.log(`fashion-cnn worker killed mid-batch: ${statuses.filter((s) => s === 503).length}/8 requests got 503; serving again after ${recoveredMs.toFixed(0)} ms`);
-    expect(recoveredMs).toBeLessThan(2000);
+    // How fast it recovers is a measurement (RELIABILITY.md §3), not an assertion: the deadline only bounds a hang.
+    await waitFor(async () => (await classify()).statusCode === 200 && pool.readyInstances === entry.runtime.instances, { what: 'fashion-cnn to serve again on all its instances', deadlineMs: 20_000, everyMs: 25 });
+    console.log(`fashion-cnn worker killed mid-batch: ${statuses.filter((s) => s === 503).length}/8 requests got 503; serving again after ${(performance.now() - crashedAt).toFixed(0)} ms`);
     expect(pool.restarts).toBe(before + 1);
     expect(app.models.get('fashion-cnn')?.state).toBe('ready');
   });
@@ -71,15 +64,14 @@ describe('worker faults', () => {
     pool.crash(0);
     const res = await pending;
     expect(res.statusCode).toBe(503);
+    // ORT_WORKER_FAILED, not the 30 s deadline's 504: the stream failed because its worker died.
     expect(res.json()).toMatchObject({ code: 'ORT_WORKER_FAILED' });
-    expect(performance.now() - t0).toBeLessThan(5000); // well before the 30 s request deadline
-    let ok = false;
-    for (let i = 0; i < 50 && !ok; i++) {
-      await sleep(100);
-      const again = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 5 } });
-      ok = again.statusCode === 200;
-    }
-    expect(ok).toBe(true);
+    console.log(`fortune-rnn worker crash mid-stream: 503 after ${(performance.now() - t0).toFixed(0)} ms`);
+    await waitFor(async () => (await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'x', max_tokens: 5 } })).statusCode === 200, {
+      what: 'fortune-rnn to serve again after its worker crashed',
+      deadlineMs: 20_000,
+      everyMs: 100,
+    });
     expect((await app.inject('/v1/models/fortune-rnn')).json().stats.worker_restarts).toBe(1);
   });
 });

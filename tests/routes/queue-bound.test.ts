@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelQueue } from '../../server/runtime/queue.ts';
 import { MODELS, readyModel, testApp } from '../helpers/app.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const QUEUE = 8;
@@ -69,7 +70,7 @@ describe('the queue_depth metric', () => {
     const blocker = infer(32);
     await sleep(20); // the blocker left the queue and holds the only instance
     const queued = Array.from({ length: 5 }, () => infer(1));
-    while (scheduler.depth < 5) await sleep(1);
+    await waitFor(() => scheduler.depth === 5, { what: '5 requests queued behind the blocker' });
     const metrics = (await app.inject('/metrics')).body;
     expect(metrics).toMatch(/^ortserve_queue_depth\{model="slow"\} 5$/m);
     expect((await app.inject('/v1/models/slow')).json().queue_depth).toBe(5);

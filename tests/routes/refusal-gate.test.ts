@@ -8,6 +8,7 @@ import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { readyModel } from '../helpers/app.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const QUEUE = 2;
 const INFER = '/v2/models/slow/infer';
@@ -34,12 +35,13 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 async function fillQueue(app: FastifyInstance, url: string, n = QUEUE + 1): Promise<Promise<Response>[]> {
   const inFlight = Array.from({ length: n }, () => post(`${url}${INFER}`, slowInferBody(8)));
   const scheduler = readyModel(app, 'slow').runtime.scheduler;
-  while (scheduler.depth < QUEUE) await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => scheduler.depth >= QUEUE, { what: `the queue to fill (${QUEUE})` });
   return inFlight;
 }
 
-function metric(text: string, route: string, outcome: string): number {
-  const line = text.split('\n').find((l) => l.startsWith('ortserve_requests_total{') && l.includes(`route="${route}"`) && l.includes(`outcome="${outcome}"`));
+/** A counter's value for `route`, with `label` (outcome="2xx" of a served request, code="ORT_…" of a refusal). */
+function metric(text: string, name: string, route: string, label: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`route="${route}"`) && l.includes(label));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -72,9 +74,11 @@ describe('the refusal gate', () => {
     expect((await post(`${url}/v2/models/slow/versions/1/infer`, slowInferBody(1))).status).toBe(429);
     for (const r of await Promise.all(inFlight)) expect(r.status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metric(metrics, '/v2/models/:model/infer', '4xx')).toBeGreaterThanOrEqual(2);
-    expect(metric(metrics, '/v2/models/:model/versions/:version/infer', '4xx')).toBe(1);
-    expect(metric(metrics, '/v2/models/:model/infer', '2xx')).toBe(QUEUE + 1);
+    // Refusals are counted apart from served requests.
+    expect(metric(metrics, 'ortserve_refusals_total', '/v2/models/:model/infer', 'code="ORT_QUEUE_FULL"')).toBeGreaterThanOrEqual(2);
+    expect(metric(metrics, 'ortserve_refusals_total', '/v2/models/:model/versions/:version/infer', 'code="ORT_QUEUE_FULL"')).toBe(1);
+    expect(metric(metrics, 'ortserve_requests_total', '/v2/models/:model/infer', 'outcome="4xx"')).toBe(0);
+    expect(metric(metrics, 'ortserve_requests_total', '/v2/models/:model/infer', 'outcome="2xx"')).toBe(QUEUE + 1);
   }, 60_000);
 
   it('hands on to Fastify what it does not refuse: room in the queue, GETs, unknown routes and models', async () => {
@@ -92,7 +96,7 @@ describe('the refusal gate and other settings', () => {
   it('refuses past --max-concurrent-requests with the REST error shape, as Fastify does', async () => {
     const { app, url, fastifyAnswers } = await listening({ ORTSERVE_MAX_CONCURRENT_REQUESTS: '1' });
     const inFlight = post(`${url}${INFER}`, slowInferBody(8));
-    while (app.activeRequests() < 1) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => app.activeRequests() >= 1, { what: 'the first request to be in flight' });
     const before = fastifyAnswers();
     const gated = await post(`${url}/v1/models/slow/classify`, {});
     const viaFastify = await app.inject({ method: 'POST', url: '/v1/models/slow/classify', payload: {} });
