@@ -1,6 +1,7 @@
-// `npm run overload -- --quick` and `npm run soak -- --quick` work end to end: the reports are
-// complete, no connection failed, and no answer was a 5xx other than a 503 with Retry-After.
-// Timings (capacity, latency, recovery, memory trends) are never asserted here: they are reports.
+// `npm run overload -- --quick`, `npm run soak -- --quick` and `npm run stall -- --quick` work end
+// to end: the reports are complete, no connection failed, and no answer was a 5xx other than a 503
+// with Retry-After. Timings (capacity, latency, recovery, memory trends, the stall scenario's probe
+// maxima) are never asserted here: they are reports.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,5 +75,37 @@ describe('reliability scripts', () => {
     expect(r.server_running).toBe(true);
     expect(code, output).toBe(0);
     expect(md).toContain('## Checks');
+  }, 110_000);
+
+  it('stall --quick: every single request was answered and the report gives each its status and probe figures', async () => {
+    const { code, output } = await run('scripts/stall.ts', 100_000);
+    const { json: r, md } = report('stall');
+    expect(r.quick).toBe(true);
+    expect(r.config).toMatchObject({ scale: 1 / 16, body_limit: expect.any(Number), probe_interval_ms: 5, probe_max_limit_ms: 100, tail_ms: expect.any(Number) });
+    expect(r.machine).toMatchObject({ cores: expect.any(Number), node: expect.any(String), onnxruntime: expect.any(String) });
+    const paths = r.requests.map((q: { path: string }) => q.path);
+    expect(paths).toEqual([
+      '/v1/models/bert-mini/embed',
+      '/v1/embeddings',
+      '/v1/models/bert-mini/fill-mask',
+      '/v1/models/bert-mini-topics/classify',
+      '/v1/models/bert-mini/attention',
+      '/v1/models/fashion-cnn/classify',
+    ]);
+    for (const q of r.requests) {
+      expect(q.status, `${q.name}: ${q.failure}`).toEqual(expect.any(Number));
+      expect(q.status).toBeLessThan(500);
+      expect(q.body_bytes).toBeGreaterThan(0);
+      expect(q.sent).toEqual(expect.any(String));
+      expect(q.ms).toEqual(expect.any(Number));
+      expect(q.probe).toEqual({ n: expect.any(Number), p99_ms: expect.any(Number), max_ms: expect.any(Number) });
+      expect(q.probe.n).toBeGreaterThan(0);
+    }
+    expect(r.server_running).toBe(true);
+    expect(r.checks).toHaveLength(2 * r.requests.length + 1);
+    expect(r.ok).toBe(r.checks.every((c: { holds: boolean }) => c.holds));
+    expect(code === 0, output).toBe(r.ok);
+    expect(md).toContain('## Checks');
+    expect(md.match(/\| (PASS|\*\*FAIL\*\*) \|$/gm)).toHaveLength(6);
   }, 110_000);
 });
