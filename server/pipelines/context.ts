@@ -6,7 +6,7 @@ import type { TensorValue } from '../runtime/onnx.ts';
 import type { GraphInfo } from '../runtime/protocol.ts';
 import type { BatchItem } from '../runtime/protocol.ts';
 import { allOrNothing, type RequestOptions } from '../runtime/request.ts';
-import type { Answer, ItemOutputs, ModelScheduler, Operation } from '../runtime/scheduler.ts';
+import type { Answer, ItemOutputs, ModelScheduler, Operation, Reservation } from '../runtime/scheduler.ts';
 
 export interface ModelContext {
   source: ModelSource;
@@ -42,18 +42,25 @@ export function batchCap(ctx: ModelContext, graph: string, input: string): numbe
 }
 
 /**
- * Refuses a request the model's queue can never hold (413) or cannot hold now (429): before the
- * work that scales with it (tokenizing, decoding) is paid for.
+ * Runs `work` with room held in the model's queue for `items` items, or refuses the request first:
+ * 413 when the queue can never hold them, 429 when it cannot now. The check comes before the work
+ * that scales with the request (tokenizing, decoding), and what passed it is not refused after.
  */
-export function assertFits(ctx: ModelContext, items: number): void {
+export async function withRoom<T>(ctx: ModelContext, items: number, work: (reservation: Reservation) => Promise<T>): Promise<T> {
   const max = ctx.scheduler.policy.maxQueueSize;
   if (items > max) throw new Errors.TOO_MANY_INPUTS(ctx.source.name, max, items);
-  ctx.scheduler.assertRoom(items);
+  const reservation = ctx.scheduler.reserve(items);
+  try {
+    return await work(reservation);
+  } finally {
+    reservation.release();
+  }
 }
 
-/** Queues every item of one request on `op` as one request: a failing item cancels the others. */
-export function submitAll(ctx: ModelContext, op: Operation, items: BatchItem[], options: CallOptions): Promise<Answer<ItemOutputs>[]> {
-  return allOrNothing(ctx.source.name, options.signal, items.map((item) => (signal) => op.submit(item, { signal, timeoutMs: options.timeoutMs })));
+/** Queues every item of one request on `op` as one request (in its reserved room): a failing item cancels the others. */
+export function submitAll(ctx: ModelContext, op: Operation, items: BatchItem[], options: CallOptions & { reservation?: Reservation }): Promise<Answer<ItemOutputs>[]> {
+  const { signal, timeoutMs, reservation } = options;
+  return allOrNothing(ctx.source.name, signal, items.map((item) => (signal) => op.submit(item, { signal, timeoutMs, reservation })));
 }
 
 export function output(outputs: Record<string, TensorValue>, name: string): TensorValue {

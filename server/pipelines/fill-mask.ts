@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { Errors } from '../errors.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { assertFits, graphInfo, type CallOptions, type ModelContext } from './context.ts';
+import { graphInfo, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
 import { assertTextGraph, textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
 import { loadTokenizer } from './tokenizer.ts';
@@ -41,10 +41,11 @@ export function fillMask(ctx: ModelContext): FillMaskPipeline {
     maxChars: tokenizer.maxChars,
     async fillMask(text, opts) {
       if (text.trim() === '') throw new Errors.INVALID_INPUT('text is empty');
-      assertFits(ctx, 1);
-      const enc = await tokenizer.encode(text, undefined, { truncate: false, label: 'text' });
-      const positions = maskPositions(tokenizer, enc.ids);
-      const { value, timing } = await op.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, opts);
+      const { enc, positions, value, timing } = await withRoom(ctx, 1, async (reservation) => {
+        const enc = await tokenizer.encode(text, undefined, { truncate: false, label: 'text' });
+        const positions = maskPositions(tokenizer, enc.ids);
+        return { enc, positions, ...(await op.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, { ...opts, reservation })) };
+      });
       return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
     },
     async warmup() {

@@ -7,7 +7,7 @@ import { ItemRefused } from '../runtime/errors.ts';
 import { softmax, topK } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
 import { allOrNothing } from '../runtime/request.ts';
-import { assertFits, batchCap, ioName, output, type CallOptions, type ModelContext } from './context.ts';
+import { batchCap, ioName, output, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import type { ImagePrepareOptions } from './image-prepare.ts';
 
 const PREPARE = new URL('./image-prepare.ts', import.meta.url).href;
@@ -66,10 +66,11 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   });
 
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
-    assertFits(ctx, images.length);
     const group = requests++;
     // Each upload gets its own buffer, moved (not copied) to the worker.
-    const answers = await allOrNothing(name, options.signal, images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs }).catch(refusal(`#${i + 1}`))));
+    const answers = await withRoom(ctx, images.length, (reservation) =>
+      allOrNothing(name, options.signal, images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs, reservation }).catch(refusal(`#${i + 1}`)))),
+    );
     const results = answers.map(({ value }) => ({
       predictions: topK(toProbabilities(output(value, out).data as Float32Array, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),
     }));

@@ -4,7 +4,7 @@ import type { TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { BatchItem } from '../runtime/protocol.ts';
 import { createRng, randomSeed } from '../runtime/random.ts';
-import { assertFits, batchCap, ioName, output, resolveLabel, submitAll, type CallOptions, type ModelContext } from './context.ts';
+import { batchCap, ioName, output, resolveLabel, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { encodePng, grid, toPixels } from './image-io.ts';
 
 export interface GeneratedImage {
@@ -58,8 +58,7 @@ export function imageGeneration(ctx: ModelContext): ImageGenerationPipeline {
   const latent = (seed: number) => latentForSeed(seed, latentDim, classCount);
 
   async function render(items: (Item & { seed: number })[], options: CallOptions) {
-    assertFits(ctx, items.length);
-    const answers = await submitAll(ctx, op, items.map(toItem), options);
+    const answers = await withRoom(ctx, items.length, (reservation) => submitAll(ctx, op, items.map(toItem), { ...options, reservation }));
     const images = answers.map(({ value }, i) => {
       const it = items[i]!;
       return {

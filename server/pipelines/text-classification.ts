@@ -5,7 +5,7 @@ import { Errors } from '../errors.ts';
 import { sigmoid, softmax } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { BatchItem } from '../runtime/protocol.ts';
-import { assertFits, batchCap, output, submitAll, type CallOptions, type ModelContext } from './context.ts';
+import { batchCap, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { textAssembly, tokenRow } from './text-feeds.ts';
 import { textHead } from './text-head.ts';
 import type { TruncationSide } from './tokenizer.ts';
@@ -66,10 +66,11 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
 
   /** Logits of every input, run as one request (a failing input cancels the others). */
   async function logits(inputs: TextInput[], names: (i: number) => [string, string, string], options: TextOptions) {
-    assertFits(ctx, inputs.length);
-    const rows = await Promise.all(inputs.map((input, i) => encode(input, names(i), options)));
-    const answers = await submitAll(ctx, op, rows, options);
-    return { values: answers.map((a) => output(a.value, head.logits).data as Float32Array), tokens: rows.reduce((s, r) => s + r.ids!.length, 0), timing: answers.map((a) => a.timing) };
+    return withRoom(ctx, inputs.length, async (reservation) => {
+      const rows = await Promise.all(inputs.map((input, i) => encode(input, names(i), options)));
+      const answers = await submitAll(ctx, op, rows, { ...options, reservation });
+      return { values: answers.map((a) => output(a.value, head.logits).data as Float32Array), tokens: rows.reduce((s, r) => s + r.ids!.length, 0), timing: answers.map((a) => a.timing) };
+    });
   }
 
   const label = (i: number) => labels[i] ?? `LABEL_${i}`;

@@ -8,7 +8,7 @@ import { Errors } from '../errors.ts';
 import { ItemRefused } from '../runtime/errors.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { Pooling } from '../runtime/protocol.ts';
-import { assertFits, graphInfo, ioName, output, submitAll, type CallOptions, type ModelContext } from './context.ts';
+import { graphInfo, ioName, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
 import { textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
 import { loadTokenizer, type Encoding } from './tokenizer.ts';
@@ -89,32 +89,35 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     maxLength,
     maxChars: tokenizer.maxChars,
     tokenize: (text, truncate) => tokenize(text, truncate),
-    async embed(inputs, opts) {
-      assertFits(ctx, inputs.length);
-      const encoded = await Promise.all(inputs.map((text, i) => tokenize(text, opts.truncate, `inputs[${i}]`)));
-      const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
-      const answers = await submitAll(ctx, embedOp, encoded.map((e) => ({ ...tokenRow(e.ids), pool })), opts);
-      return {
-        embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)),
-        tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
-        timing: answers.map((a) => a.timing),
-      };
-    },
+    embed: (inputs, opts) =>
+      withRoom(ctx, inputs.length, async (reservation) => {
+        const encoded = await Promise.all(inputs.map((text, i) => tokenize(text, opts.truncate, `inputs[${i}]`)));
+        const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
+        const answers = await submitAll(ctx, embedOp, encoded.map((e) => ({ ...tokenRow(e.ids), pool })), { ...opts, reservation });
+        return {
+          embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)),
+          tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
+          timing: answers.map((a) => a.timing),
+        };
+      }),
     async fillMask(text, opts) {
       if (!mlmOp) throw unsupported('fill-mask');
-      assertFits(ctx, 1);
-      const enc = await tokenize(text, false);
-      const positions = maskPositions(tokenizer, enc.ids);
-      const { value, timing } = await mlmOp.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, opts);
+      const { enc, positions, value, timing } = await withRoom(ctx, 1, async (reservation) => {
+        const enc = await tokenize(text, false);
+        const positions = maskPositions(tokenizer, enc.ids);
+        return { enc, positions, ...(await mlmOp.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, { ...opts, reservation })) };
+      });
       return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
     },
     async attention(text, opts) {
       if (!attnOp) throw unsupported('attention');
-      assertFits(ctx, 1);
-      const enc = await tokenize(text, false);
-      const { value, timing } = await attnOp.submit(tokenRow(enc.ids), opts).catch((err: unknown) => {
-        if (err instanceof ItemRefused && err.detail.kind === 'too-large') throw new Errors.OUTPUT_TOO_LARGE(`${err.detail.message}: send a shorter text`);
-        throw err;
+      const { enc, value, timing } = await withRoom(ctx, 1, async (reservation) => {
+        const enc = await tokenize(text, false);
+        const answer = await attnOp.submit(tokenRow(enc.ids), { ...opts, reservation }).catch((err: unknown) => {
+          if (err instanceof ItemRefused && err.detail.kind === 'too-large') throw new Errors.OUTPUT_TOO_LARGE(`${err.detail.message}: send a shorter text`);
+          throw err;
+        });
+        return { enc, ...answer };
       });
       const maps = output(value, 'attention');
       const [layers = 0, heads = 0, t = 0] = maps.dims;

@@ -5,7 +5,7 @@ import { Errors } from '../errors.ts';
 import { softmax } from '../runtime/math.ts';
 import type { TensorValue } from '../runtime/onnx.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { assertFits, batchCap, output, submitAll, type CallOptions, type ModelContext } from './context.ts';
+import { batchCap, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { entities, preEntities, type AggregationStrategy, type GroupEntity, type TokenEntity } from './entities.ts';
 import { textAssembly, tokenRow } from './text-feeds.ts';
 import { textHead } from './text-head.ts';
@@ -58,9 +58,10 @@ export function tokenClassification(ctx: ModelContext): TokenClassificationPipel
     maxLength: head.maxLength,
     aggregationStrategy,
     async recognize(inputs, options) {
-      assertFits(ctx, inputs.length);
-      const encoded = await Promise.all(inputs.map((text, i) => encode(text, `inputs[${i}]`, options.truncate)));
-      const answers = await submitAll(ctx, op, encoded.map((e) => tokenRow(e.ids)), options);
+      const { encoded, answers } = await withRoom(ctx, inputs.length, async (reservation) => {
+        const encoded = await Promise.all(inputs.map((text, i) => encode(text, `inputs[${i}]`, options.truncate)));
+        return { encoded, answers: await submitAll(ctx, op, encoded.map((e) => tokenRow(e.ids)), { ...options, reservation }) };
+      });
       const o = { labels, strategy: options.strategy ?? aggregationStrategy, ignoreLabels: options.ignoreLabels ?? ignoreLabels, decode: tokenizer.decodeTokens };
       const results = answers.map((a, i) => entities(preEntities(inputs[i]!, encoded[i]!, rowsOf(a.value).map((row) => softmax(row)), tokenizer), o));
       return { results, tokens: encoded.reduce((s, e) => s + e.ids.length, 0), timing: answers.map((a) => a.timing) };

@@ -59,8 +59,9 @@ export class ModelQueue<E extends QueueEntry> {
     return this.entries.length + n <= this.maxSize && (this.entries.length === 0 || this.held + bytes <= this.maxBytes);
   }
 
-  append(entry: E): boolean {
-    if (!this.hasRoom(1, entry.bytes)) return false;
+  /** Adds `entry` when it fits; `force` adds it regardless (room its owner checked and held beforehand). */
+  append(entry: E, force = false): boolean {
+    if (!force && !this.hasRoom(1, entry.bytes)) return false;
     this.entries.push(entry);
     this.held += entry.bytes;
     return true;

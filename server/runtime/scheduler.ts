@@ -39,7 +39,17 @@ export interface OperationSpec {
 /** One item's answer: the outputs its plan's cut kept for it. */
 export type ItemOutputs = Record<string, TensorValue>;
 
+/** Room held in the queue for a request's items (ModelScheduler.reserve). */
+export interface Reservation {
+  /** Uses one place of the hold; false when none is left. */
+  take(): boolean;
+  /** Frees the places not used. */
+  release(): void;
+}
+
 export interface SubmitOptions extends RequestOptions {
+  /** Room held for this item: it is queued in its place, never refused for want of room. */
+  reservation?: Reservation;
   /** Tokens of a text item (1 otherwise). */
   cost?: number;
   /** Items batch together only with the same key. */
@@ -76,6 +86,8 @@ export class ModelScheduler {
   private readonly overload: OverloadSignal;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Queue places reserved by requests still preparing their items (see reserve). */
+  private held = 0;
   private nextSequence = 1;
   private idleWaiters: (() => void)[] = [];
 
@@ -113,7 +125,7 @@ export class ModelScheduler {
 
   /** Whether `items` more (of `bytes` in all) would fit in the queue now. A query: it changes nothing. */
   hasRoom(items = 1, bytes = 0): boolean {
-    return !this.closing && this.queue.hasRoom(items, bytes);
+    return !this.closing && this.queue.hasRoom(this.held + items, bytes);
   }
 
   /** While refusing for want of room (see overload.ts). */
@@ -131,6 +143,29 @@ export class ModelScheduler {
   /** Refuses (kind 'queue-full') when `items` more (of `bytes`) would not fit now: before paying to tokenize or decode them. */
   assertRoom(items = 1, bytes = 0): void {
     if (!this.hasRoom(items, bytes)) throw this.refusal();
+  }
+
+  /**
+   * Holds room for `items` a request will submit once it has prepared them (tokenized, say), or
+   * refuses now (kind 'queue-full'): what passed the check is not refused after paying for the
+   * work. Submitting with the hold uses it up; release() frees what is left (call it in a finally).
+   */
+  reserve(items: number): Reservation {
+    this.assertRoom(items);
+    this.held += items;
+    let left = items;
+    return {
+      take: () => {
+        if (left === 0) return false;
+        left--;
+        this.held--;
+        return true;
+      },
+      release: () => {
+        this.held -= left;
+        left = 0;
+      },
+    };
   }
 
   operation(spec: OperationSpec): Operation {
@@ -169,14 +204,16 @@ export class ModelScheduler {
   private submit(spec: OperationSpec, item: BatchItem, options: SubmitOptions): Promise<Answer<ItemOutputs>> {
     const request = new Request<Answer<ItemOutputs>>(this.model, this.policy.timeoutMs, options);
     const cost = spec.text ? (item.ids?.length ?? 1) : 1;
-    this.enqueue({ kind: 'batch', op: spec.name, key: options.key ?? '', cost, bytes: itemBytes(item), enqueuedAt: performance.now(), spec, item, request });
+    this.enqueue({ kind: 'batch', op: spec.name, key: options.key ?? '', cost, bytes: itemBytes(item), enqueuedAt: performance.now(), spec, item, request }, options.reservation);
     return request.promise;
   }
 
-  private enqueue(entry: Entry): void {
+  private enqueue(entry: Entry, reservation?: Reservation): void {
     const request = entry.kind === 'batch' ? entry.request : entry.job.request;
     if (this.closing) return request.cancel(draining(this.model));
-    if (!this.queue.append(entry)) return request.cancel(this.refusal());
+    // A reserved place was counted when it was held; anything else needs room now (held places included).
+    if (!(reservation?.take() ?? false) && !this.hasRoom(1, entry.bytes)) return request.cancel(this.refusal());
+    this.queue.append(entry, true);
     request.onCancel = (err) => {
       this.queue.remove(entry);
       this.hooks.onDrop?.(entry.op, err.kind);

@@ -29,6 +29,9 @@ const classify = (payload: Buffer | string | object, type = 'image/png', url = '
   app.inject({ method: 'POST', url, headers: { 'content-type': type }, payload: payload as Buffer });
 const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
 
+/** 750 characters, 152 tokens: within the character bound, truncated to the same 128 tokens as any longer run of 'word '. */
+const long128 = () => 'word '.repeat(150);
+
 describe('bad images', () => {
   it('rejects a corrupt PNG', async () => {
     const corrupt = Buffer.from(png);
@@ -98,11 +101,22 @@ describe('bad requests', () => {
     expectError(await post('/v1/models/bert-mini/embed', { inputs: Array(300).fill('a') }), 400, /inputs/);
   });
   it('422 for text longer than the model allows unless truncation is asked for', async () => {
-    const long = 'word '.repeat(400);
-    expectError(await post('/v1/models/bert-mini/embed', { inputs: long, truncate: false }), 422, /tokens.*allows/, 'ORT_INPUT_TOO_LONG');
+    const long = 'word '.repeat(200); // 1,000 characters: within the character bound, 202 tokens
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: long, truncate: false }), 422, /202 tokens.*allows 128/, 'ORT_INPUT_TOO_LONG');
     const ok = await post('/v1/models/bert-mini/embed', { inputs: long, truncate: true });
     expect(ok.statusCode).toBe(200);
     expectError(await post('/v1/models/bert-mini/attention', { text: long }), 422, /truncate/);
+  });
+  it("413 for a text over the model's character bound (max_length × 10) unless truncating, which cuts it there first", async () => {
+    const huge = 'word '.repeat(400); // 2,000 characters; bert-mini takes 128 × 10
+    expectError(await post('/v1/models/bert-mini/embed', { inputs: huge, truncate: false }), 413, /2000 characters.*at most 1280/, 'ORT_TEXT_TOO_LONG');
+    expectError(await post('/v1/models/bert-mini/fill-mask', { text: `${huge} [MASK]` }), 413, /at most 1280/, 'ORT_TEXT_TOO_LONG');
+    const cut = await post('/v1/models/bert-mini/embed', { inputs: huge, truncate: true });
+    const whole = await post('/v1/models/bert-mini/embed', { inputs: long128(), truncate: true });
+    expect(cut.statusCode).toBe(200);
+    // Cut to its first 1,280 characters, then truncated to 128 tokens: the same as any text that starts with those 128 tokens.
+    expect(cut.json().usage.tokens).toBe(128);
+    cut.json().embeddings[0].forEach((x: number, i: number) => expect(x).toBeCloseTo(whole.json().embeddings[0][i], 5));
   });
   it('404 for an unknown model; 400/404 for names with .. or slashes', async () => {
     expectError(await post('/v1/models/nope/embed', { inputs: 'x' }), 404, /nope/, 'ORT_MODEL_NOT_FOUND');

@@ -166,6 +166,29 @@ describe('ModelScheduler: batches', () => {
     expect(pool.overload).toEqual([true, false]);
   });
 
+  it('room reserved by a request that is still preparing its items is not given to others, and is released', async () => {
+    const pool = new FakePool();
+    pool.ready[0] = false; // nothing runs: everything stays queued
+    const { s, double, other } = setup({ maxQueueSize: 3 }, pool);
+    const hold = s.reserve(2);
+    expect(s.hasRoom(1)).toBe(true);
+    expect(s.hasRoom(2)).toBe(false);
+    expect(() => s.reserve(2)).toThrow(RuntimeError);
+    const first = other.submit(1); // takes the one free place
+    await expect(other.submit(2)).rejects.toMatchObject({ kind: 'queue-full' });
+    // The holder's items get their places even though the queue now looks full to everyone else.
+    const held = [double.submit(3, { reservation: hold }), double.submit(4, { reservation: hold })];
+    expect(s.depth).toBe(3);
+    hold.release();
+    pool.ready[0] = true;
+    pool.events.onReady(0);
+    expect((await Promise.all(held)).map((a) => a.value)).toEqual([6, 8]);
+    await first;
+    const unused = s.reserve(3);
+    unused.release();
+    expect(s.hasRoom(3)).toBe(true);
+  });
+
   it('a request past its deadline leaves the queue (and its bound) at once', async () => {
     const pool = new FakePool();
     pool.ready[0] = false;
