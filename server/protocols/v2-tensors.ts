@@ -85,28 +85,34 @@ function typed(type: TensorType, values: unknown[], name: string, field: string)
     return float.from(values as number[]);
   }
   switch (type) {
-    case 'bool': check((v) => typeof v === 'boolean', 'a boolean'); return Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
-    case 'string': check((v) => typeof v === 'string', 'a string'); return values as string[];
-    default: throw bad(`input '${name}': datatype ${type} is not supported`);
+    case 'bool':
+      check((v) => typeof v === 'boolean', 'a boolean');
+      return Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
+    case 'string':
+      check((v) => typeof v === 'string', 'a string');
+      return values as string[];
+    default:
+      throw bad(`input '${name}': datatype ${type} is not supported`);
   }
 }
 
 /** Validates one V2 input (JSON `data` or `raw` bytes) against the graph's declaration and converts it. */
 export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorValue {
   const { name } = input;
+  const given = input.shape.join(',');
   if (!info) throw bad(`unexpected input '${name}'`);
   const type = V2_TO_ORT[input.datatype];
   if (!type) throw bad(`input '${name}': unknown datatype '${input.datatype}'`);
   if (type !== info.type) throw bad(`input '${name}': datatype ${input.datatype} does not match the model's ${v2Datatype(info.type)}`);
   const shape = info.shape ?? [];
   if (shape.length > 0) {
-    if (input.shape.length !== shape.length) throw bad(`input '${name}': shape [${input.shape}] has ${input.shape.length} dimensions, the model expects ${shape.length} ([${shape}])`);
+    if (input.shape.length !== shape.length) throw bad(`input '${name}': shape [${given}] has ${input.shape.length} dimensions, the model expects ${shape.length} ([${shape.join(',')}])`);
     input.shape.forEach((d, i) => {
-      if (shape[i]! >= 0 && shape[i] !== d) throw bad(`input '${name}': shape [${input.shape}] does not match the model's [${shape}] at dimension ${i}`);
+      if (shape[i]! >= 0 && shape[i] !== d) throw bad(`input '${name}': shape [${given}] does not match the model's [${shape.join(',')}] at dimension ${i}`);
     });
   }
   // Some onnxruntime kernels (the GRU among them) abort the whole process on an empty tensor.
-  if (input.shape.includes(0)) throw bad(`input '${name}': shape [${input.shape}] has a zero dimension; empty tensors are not accepted`);
+  if (input.shape.includes(0)) throw bad(`input '${name}': shape [${given}] has a zero dimension; empty tensors are not accepted`);
   if (input.raw !== undefined) {
     if (input.data !== undefined) throw bad(`input '${name}' has both data and binary data; send one`);
     return decodeRaw(name, input.datatype, input.shape, input.raw);
@@ -114,7 +120,7 @@ export function fromV2(input: V2Tensor, info: TensorInfo | undefined): TensorVal
   if (input.data === undefined) throw bad(`input '${name}' has no data`);
   const values = flatten(input.data);
   const size = input.shape.reduce((a, b) => a * b, 1);
-  if (values.length !== size) throw bad(`input '${name}': ${values.length} values do not fill shape [${input.shape}] (${size} expected)`);
+  if (values.length !== size) throw bad(`input '${name}': ${values.length} values do not fill shape [${given}] (${size} expected)`);
   return { type, dims: input.shape, data: typed(type, values, name, input.field ?? 'data') };
 }
 

@@ -44,11 +44,7 @@ export interface Session {
 export const versions = { onnxruntime: ort.env.versions.node ?? ort.env.versions.common };
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
-  return meta.map((m) =>
-    m.isTensor
-      ? { name: m.name, isTensor: true, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) }
-      : { name: m.name, isTensor: false },
-  );
+  return meta.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) } : { name: m.name, isTensor: false }));
 }
 
 /** A view of 2-byte elements (Float16Array or Uint16Array) as another 2-byte typed array, no copy. */
@@ -64,7 +60,7 @@ export function toTensor(value: TensorValue): Tensor {
 }
 
 export function fromTensor(t: Tensor): TensorValue {
-  const data = t.type === 'float16' ? (halfView(Float16Array, t.data) as unknown as TensorData) : (t.data as TensorData);
+  const data = t.type === 'float16' ? (halfView(Float16Array, t.data) as unknown as TensorData) : t.data;
   return { type: t.type, dims: [...t.dims], data };
 }
 

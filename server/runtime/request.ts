@@ -3,10 +3,17 @@
 // learns of a cancellation through `onCancel` (to leave the queue, or stop the sequence).
 import { abortReason, deadlinePassed, RuntimeError } from './errors.ts';
 
+/**
+ * The longest deadline a timer keeps: setTimeout fires after 1 ms for anything above 2^31 − 1 ms.
+ * Settings, manifests and request schemas refuse longer durations (config.ts MAX_DURATION_MS);
+ * this clamp keeps any caller that slips past them from getting a 1 ms deadline instead.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface RequestOptions {
   /** Aborts the request (the client went away, or a sibling item failed: the signal's reason says which). */
   signal?: AbortSignal;
-  /** The request's own deadline; capped by the model's timeout. */
+  /** The request's own deadline; capped by the model's timeout (and by the longest timer, 2^31 − 1 ms). */
   timeoutMs?: number;
 }
 
@@ -26,7 +33,7 @@ export class Request<T> {
 
   constructor(model: string, modelTimeoutMs: number, options: RequestOptions = {}) {
     this.model = model;
-    this.timeoutMs = Math.min(options.timeoutMs ?? modelTimeoutMs, modelTimeoutMs);
+    this.timeoutMs = Math.min(options.timeoutMs ?? modelTimeoutMs, modelTimeoutMs, MAX_TIMER_MS);
     this.promise = new Promise<T>((resolve, reject) => {
       this.resolveFn = resolve;
       this.rejectFn = reject;

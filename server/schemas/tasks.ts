@@ -1,9 +1,13 @@
 // Request and response schemas of the per-model task routes.
 import { Type, type Static } from 'typebox';
+import { MAX_DURATION_MS } from '../config.ts';
+
+/** A request's own deadline: at most the longest timer (2^31 − 1 ms), and capped by the model's batching.timeout_ms. */
+export const TimeoutMs = Type.Integer({ minimum: 1, maximum: MAX_DURATION_MS, description: `Deadline for this request in ms (1 to ${MAX_DURATION_MS}; capped by the model timeout_ms)` });
 
 export const ClassifyQuery = Type.Object({
   top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Labels per image' })),
-  timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  timeout_ms: Type.Optional(TimeoutMs),
 });
 export type ClassifyQuery = Static<typeof ClassifyQuery>;
 
@@ -30,7 +34,7 @@ export const TextGenerateBody = Type.Object(
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     stop: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { maxItems: 8 })])),
     stream: Type.Optional(Type.Boolean({ default: false })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false, title: 'text-generation' },
 );
@@ -51,7 +55,7 @@ export const ImageGenerateBody = Type.Object(
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 1 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     label: Type.Optional(Label),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false, title: 'image-generation' },
 );
@@ -63,9 +67,7 @@ export const GenerateBody = Type.Union([TextGenerateBody, ImageGenerateBody], {
 
 export const GeneratedImages = Type.Object({
   model: Type.String(),
-  images: Type.Array(
-    Type.Object({ seed: Type.Integer(), label: Type.Union([Type.String(), Type.Null()]), png: Type.String({ description: 'base64 PNG' }) }),
-  ),
+  images: Type.Array(Type.Object({ seed: Type.Integer(), label: Type.Union([Type.String(), Type.Null()]), png: Type.String({ description: 'base64 PNG' }) })),
 });
 
 export const GenerateResponse = Type.Union([TextGenerateResponse, GeneratedImages]);
@@ -76,7 +78,7 @@ export const InterpolateBody = Type.Object(
     to_seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
     steps: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, default: 8 })),
     label: Type.Optional(Label),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false },
 );
@@ -88,7 +90,7 @@ export const EmbedBody = Type.Object(
     pooling: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('cls'), Type.Literal('max')], { description: "Default: the model's (manifest pooling)" })),
     normalize: Type.Optional(Type.Boolean({ description: "Default: the model's (manifest normalize, else true)" })),
     truncate: Type.Optional(Type.Boolean({ default: true })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false },
 );
@@ -105,7 +107,7 @@ export const FillMaskBody = Type.Object(
   {
     text: Type.String({ maxLength: 8192 }),
     top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 5 })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false },
 );
@@ -125,7 +127,7 @@ export const TextBody = Type.Object(
   {
     text: Type.String({ maxLength: 8192 }),
     truncate: Type.Optional(Type.Boolean({ default: false })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    timeout_ms: Type.Optional(TimeoutMs),
   },
   { additionalProperties: false },
 );

@@ -1,18 +1,19 @@
 // Request and response schemas of the Hugging Face text-head routes: text classification on /classify, token
 // classification, and Text Embeddings Inference's /predict and /rerank shapes (router/src/http/types.rs).
 import { Type, type Static } from 'typebox';
+import { TimeoutMs } from './tasks.ts';
 
 const MAX_INPUTS = 256;
 const Text = Type.String({ maxLength: 100_000 });
-const Timeout = Type.Optional(Type.Integer({ minimum: 1, description: 'Deadline for this request (capped by the model timeout_ms)' }));
+const Timeout = Type.Optional(TimeoutMs);
 const AGGREGATION = ['none', 'simple', 'first', 'max', 'average'] as const;
 
 export const TextClassifyBody = Type.Object(
   {
-    inputs: Type.Union([
-      Text,
-      Type.Array(Type.Union([Text, Type.Array(Text), Type.Object({ text: Text, text_pair: Type.Optional(Text) }, { additionalProperties: false })]), { minItems: 1, maxItems: MAX_INPUTS }),
-    ], { description: 'A text, or a list of texts, [text, text_pair] pairs and {"text", "text_pair"} objects (Hugging Face pipeline inputs)' }),
+    inputs: Type.Union(
+      [Text, Type.Array(Type.Union([Text, Type.Array(Text), Type.Object({ text: Text, text_pair: Type.Optional(Text) }, { additionalProperties: false })]), { minItems: 1, maxItems: MAX_INPUTS })],
+      { description: 'A text, or a list of texts, [text, text_pair] pairs and {"text", "text_pair"} objects (Hugging Face pipeline inputs)' },
+    ),
     top_k: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1000 }), Type.Null()], { description: 'Labels per input, best first (default 5); null for all labels' })),
     truncate: Type.Optional(Type.Boolean({ description: 'Cut inputs longer than the model allows (default true); false answers 422 instead' })),
     timeout_ms: Timeout,

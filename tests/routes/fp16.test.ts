@@ -31,8 +31,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-const infer = (model: string, payload: object | Buffer, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers, payload: payload as Buffer });
+const infer = (model: string, payload: object | Buffer, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers, payload: payload as Buffer });
 
 function binaryOutput(res: LightMyRequestResponse): { header: { outputs: { name: string; datatype: string; shape: number[] }[] }; raw: Buffer } {
   expect(res.statusCode, res.body).toBe(200);

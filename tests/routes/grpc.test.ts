@@ -96,11 +96,26 @@ describe('KServe V2 over gRPC: bundled models', () => {
 
   it('fashion-dcgan: INT64 in int64_contents or raw, a requested output, and REST agrees', async () => {
     const z = Array.from({ length: 64 }, (_, i) => Math.sin(i));
-    const rest = (await app.inject({ method: 'POST', url: '/v2/models/fashion-dcgan/infer', payload: { inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 64], data: z }, { name: 'label', datatype: 'INT64', shape: [1], data: [7] }], outputs: [{ name: 'image' }] } })).json();
+    const rest = (
+      await app.inject({
+        method: 'POST',
+        url: '/v2/models/fashion-dcgan/infer',
+        payload: {
+          inputs: [
+            { name: 'z', datatype: 'FP32', shape: [1, 64], data: z },
+            { name: 'label', datatype: 'INT64', shape: [1], data: [7] },
+          ],
+          outputs: [{ name: 'image' }],
+        },
+      })
+    ).json();
     const expected: number[] = rest.outputs[0].data;
     const typed = await grpc.ok('ModelInfer', {
       model_name: 'fashion-dcgan',
-      inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: z } }, { name: 'label', datatype: 'INT64', shape: [1], contents: { int64_contents: [7] } }],
+      inputs: [
+        { name: 'z', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: z } },
+        { name: 'label', datatype: 'INT64', shape: [1], contents: { int64_contents: [7] } },
+      ],
       outputs: [{ name: 'image' }],
     });
     expect(typed.outputs.map((o: { name: string }) => o.name)).toEqual(['image']);
@@ -108,33 +123,72 @@ describe('KServe V2 over gRPC: bundled models', () => {
     typed.outputs[0].contents.fp32_contents.forEach((v: number, i: number) => expect(v).toBeCloseTo(expected[i]!, 5));
     const raw = await grpc.ok('ModelInfer', {
       model_name: 'fashion-dcgan',
-      inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 64] }, { name: 'label', datatype: 'INT64', shape: [1] }],
+      inputs: [
+        { name: 'z', datatype: 'FP32', shape: [1, 64] },
+        { name: 'label', datatype: 'INT64', shape: [1] },
+      ],
       raw_input_contents: [f32bytes(z), Buffer.from(BigInt64Array.of(7n).buffer)],
       outputs: [{ name: 'image' }],
     });
     fromF32(raw.raw_output_contents[0]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 
-  it('an integer past its datatype\'s range in typed contents → INVALID_ARGUMENT naming the tensor and the element', async () => {
+  it("an integer past its datatype's range in typed contents → INVALID_ARGUMENT naming the tensor and the element", async () => {
     const z = { name: 'z', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: Array(64).fill(0) } };
     const label = { name: 'label', datatype: 'INT64', shape: [1], contents: { int64_contents: [2 ** 53] } };
-    expectFailure(await grpc.call('ModelInfer', { model_name: 'fashion-dcgan', inputs: [z, label] }), 'INVALID_ARGUMENT', /^input 'label': contents.int64_contents\[0\] is 9007199254740992, expected an integer from -9007199254740991 to 9007199254740991 \(INT64/);
+    expectFailure(
+      await grpc.call('ModelInfer', { model_name: 'fashion-dcgan', inputs: [z, label] }),
+      'INVALID_ARGUMENT',
+      /^input 'label': contents.int64_contents\[0\] is 9007199254740992, expected an integer from -9007199254740991 to 9007199254740991 \(INT64/,
+    );
   });
 
   it.each([
-    ['a wrong shape', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 28, 28], contents: { fp32_contents: pixels(1) } }] }, /input 'pixel_values': shape \[1,28,28\] has 3 dimensions, the model expects 4/],
+    [
+      'a wrong shape',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 28, 28], contents: { fp32_contents: pixels(1) } }] },
+      /input 'pixel_values': shape \[1,28,28\] has 3 dimensions, the model expects 4/,
+    ],
     ['a wrong datatype', { inputs: [{ name: 'pixel_values', datatype: 'FP64', shape: [1, 1, 28, 28], contents: { fp64_contents: pixels(1) } }] }, /datatype FP64 does not match the model's FP32/],
-    ['values in the wrong contents field', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { int_contents: [1, 2] } }] }, /datatype FP32 carries its values in contents.fp32_contents, not contents.int_contents/],
+    [
+      'values in the wrong contents field',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { int_contents: [1, 2] } }] },
+      /datatype FP32 carries its values in contents.fp32_contents, not contents.int_contents/,
+    ],
     ['too few values', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: [1, 2, 3] } }] }, /3 values do not fill shape \[1,1,28,28\]/],
     ['an unknown input', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1], contents: { fp32_contents: [1] } }] }, /unexpected input 'x'/],
     ['no inputs', { inputs: [] }, /missing input\(s\): pixel_values/],
-    ['an unknown output', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: pixels(1) } }], outputs: [{ name: 'nope' }] }, /unknown output 'nope'/],
-    ['raw bytes of the wrong length', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(100)] }, /100 bytes of raw data do not fill shape/],
-    ['more raw entries than inputs', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(3136), Buffer.alloc(4)] }, /raw_input_contents has 2 entries for 1 inputs/],
-    ['raw bytes and typed contents together', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }], raw_input_contents: [Buffer.alloc(3136)] }, /has typed contents while the request uses raw_input_contents/],
-    ['FP16 in typed contents', { inputs: [{ name: 'pixel_values', datatype: 'FP16', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }] }, /FP16 has no typed contents field; send its bytes in raw_input_contents/],
+    [
+      'an unknown output',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: pixels(1) } }], outputs: [{ name: 'nope' }] },
+      /unknown output 'nope'/,
+    ],
+    [
+      'raw bytes of the wrong length',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(100)] },
+      /100 bytes of raw data do not fill shape/,
+    ],
+    [
+      'more raw entries than inputs',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(3136), Buffer.alloc(4)] },
+      /raw_input_contents has 2 entries for 1 inputs/,
+    ],
+    [
+      'raw bytes and typed contents together',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }], raw_input_contents: [Buffer.alloc(3136)] },
+      /has typed contents while the request uses raw_input_contents/,
+    ],
+    [
+      'FP16 in typed contents',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP16', shape: [1, 1, 28, 28], contents: { fp32_contents: [1] } }] },
+      /FP16 has no typed contents field; send its bytes in raw_input_contents/,
+    ],
     ['an unknown datatype', { inputs: [{ name: 'pixel_values', datatype: 'FP8', shape: [1, 1, 28, 28] }] }, /unknown datatype 'FP8'/],
-    ['a negative dimension', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [-1, 1, 28, 28], contents: { fp32_contents: pixels(1) } }] }, /shape \[-1,1,28,28\] has a negative or oversized dimension/],
+    [
+      'a negative dimension',
+      { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [-1, 1, 28, 28], contents: { fp32_contents: pixels(1) } }] },
+      /shape \[-1,1,28,28\] has a negative or oversized dimension/,
+    ],
     ['a zero dimension', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [0, 1, 28, 28] }], raw_input_contents: [Buffer.alloc(0)] }, /zero dimension/],
   ])('%s → INVALID_ARGUMENT with a message', async (_what, body, message) => {
     expectFailure(await grpc.call('ModelInfer', { model_name: 'fashion-cnn', ...body }), 'INVALID_ARGUMENT', message);
@@ -180,7 +234,11 @@ describe('KServe V2 over gRPC: the queue (a slow test model)', () => {
     await app?.close();
   });
 
-  const x = (rows: number) => ({ model_name: 'slow', inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, WIDTH] }], raw_input_contents: [Buffer.from(new Float32Array(rows * WIDTH).fill(1).buffer)] });
+  const x = (rows: number) => ({
+    model_name: 'slow',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, WIDTH] }],
+    raw_input_contents: [Buffer.from(new Float32Array(rows * WIDTH).fill(1).buffer)],
+  });
   const metric = async (re: RegExp) => Number(re.exec((await app.inject('/metrics')).body)?.[1] ?? 0);
   const batches = () => metric(/^ortserve_batch_size_count\{model="slow",operation="infer"\} (\d+)$/m);
   const dropped = (reason: string) => metric(new RegExp(`^ortserve_dropped_total\\{model="slow",operation="infer",reason="${reason}"\\} (\\d+)$`, 'm'));

@@ -3,7 +3,6 @@
 // floats finite once rounded to their type; a bad value is a 400 naming the tensor and the element.
 import { describe, expect, it } from 'vitest';
 import { Errors } from '../../server/errors.ts';
-import type { TensorType } from '../../server/runtime/onnx.ts';
 import { V2_DATATYPES } from '../../server/protocols/v2-raw.ts';
 import { fromV2 } from '../../server/protocols/v2-tensors.ts';
 
@@ -20,7 +19,7 @@ const RANGES: Record<string, [number, number]> = {
 
 /** fromV2 of a flat JSON tensor of `datatype` holding `data`. */
 function convert(datatype: string, data: unknown[], field?: string) {
-  const type = V2_DATATYPES[datatype]!.type as TensorType;
+  const type = V2_DATATYPES[datatype]!.type;
   return fromV2({ name: 'ids', datatype, shape: [data.length], data, ...(field ? { field } : {}) }, { name: 'ids', isTensor: true, type, shape: [-1] });
 }
 

@@ -15,9 +15,17 @@ type Field = keyof InferTensorContents;
 /** The contents field that carries each datatype's values. FP16 has none: it travels raw. */
 const FIELD: Readonly<Record<string, Field>> = Object.freeze({
   BOOL: 'bool_contents',
-  INT8: 'int_contents', INT16: 'int_contents', INT32: 'int_contents', INT64: 'int64_contents',
-  UINT8: 'uint_contents', UINT16: 'uint_contents', UINT32: 'uint_contents', UINT64: 'uint64_contents',
-  FP32: 'fp32_contents', FP64: 'fp64_contents', BYTES: 'bytes_contents',
+  INT8: 'int_contents',
+  INT16: 'int_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+  UINT8: 'uint_contents',
+  UINT16: 'uint_contents',
+  UINT32: 'uint_contents',
+  UINT64: 'uint64_contents',
+  FP32: 'fp32_contents',
+  FP64: 'fp64_contents',
+  BYTES: 'bytes_contents',
 });
 
 const bad = (msg: string) => new Errors.INVALID_INPUT(msg);
@@ -30,7 +38,7 @@ const filled = (contents: InferTensorContents | null | undefined): Field[] => (c
 /** The shape as numbers: dimensions are non-negative integers (REST's schema says so; gRPC has int64). */
 function shapeOf(input: InferInputTensor): number[] {
   const shape = input.shape.map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`input '${input.name}': shape [${input.shape}] has a negative or oversized dimension`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`input '${input.name}': shape [${input.shape.join(',')}] has a negative or oversized dimension`);
   return shape;
 }
 
