@@ -20,7 +20,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, { what, deadlineMs
   const deadline = performance.now() + deadlineMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (performance.now() > deadline) throw new Error(`waited ${deadlineMs} ms for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
