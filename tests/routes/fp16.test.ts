@@ -56,6 +56,18 @@ describe('FP16 over V2 JSON', () => {
     expect(one.json().outputs[0].data).toEqual(two.json().outputs[0].data.slice(3));
   });
 
+  it('concurrent FP16 requests (batched by the scheduler) each get their own rows', async () => {
+    const rows = [X.slice(0, 3), X.slice(3), X.slice(1, 4)];
+    const answers = await Promise.all(rows.map((row) => infer('fp16-affine', { inputs: [{ name: 'x', datatype: 'FP16', shape: [1, 3], data: row }] })));
+    answers.forEach((res, i) => {
+      expect(res.statusCode, res.body).toBe(200);
+      close(
+        res.json().outputs[0].data,
+        rows[i]!.map((x) => 2 * Math.f16round(x) + 1),
+      );
+    });
+  });
+
   it('an FP32 input with an FP16 output', async () => {
     const res = await infer('fp16-cast', { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: X }] });
     expect(res.statusCode, res.body).toBe(200);
