@@ -8,9 +8,10 @@ import type { Config } from './config.ts';
 import concurrencyLimit from './plugins/concurrency-limit.ts';
 import cors from './plugins/cors.ts';
 import drain from './plugins/drain.ts';
-import errorHandler from './plugins/error-handler.ts';
+import errorHandler, { sendError } from './plugins/error-handler.ts';
 import grpc from './plugins/grpc.ts';
 import metrics from './plugins/metrics.ts';
+import modelRoutes from './plugins/model-routes.ts';
 import models from './plugins/models.ts';
 import openapi from './plugins/openapi.ts';
 import playground from './plugins/playground.ts';
@@ -21,7 +22,7 @@ import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
 import grpcV2 from './routes/grpc-v2.ts';
 import health from './routes/health.ts';
-import modelRoutes from './routes/models.ts';
+import modelListing from './routes/models.ts';
 import openai from './routes/openai.ts';
 import tei from './routes/tei.ts';
 import tokenClassification from './routes/token-classification.ts';
@@ -58,11 +59,15 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 256 },
+    // Errors before routing (a URL that is not valid percent-encoding) get the error handler's answer too.
+    frameworkErrors: sendError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   if (onRoute) app.addHook('onRoute', onRoute);
 
   await app.register(errorHandler);
+  // Before any route is added: it collects the routes flagged modelRoute.
+  await app.register(modelRoutes);
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(rateLimit, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   await app.register(concurrencyLimit, { limit: config.maxConcurrentRequests });
@@ -78,7 +83,7 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(refusals, { gate });
 
   await app.register(health);
-  await app.register(modelRoutes);
+  await app.register(modelListing);
   await app.register(classify);
   await app.register(generate);
   await app.register(embed);

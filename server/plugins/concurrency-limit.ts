@@ -1,16 +1,12 @@
 // Admission control in front of the model queues (TEI's max_concurrent_requests): at most
 // `limit` model requests are in progress at once, from arrival until their response closes
 // (streams included); the next ones get 429 + Retry-After before their body is parsed, so an
-// overload costs the server almost nothing. Health, metrics, docs and the playground are exempt.
-// gRPC inference calls count against the same limit (admitModelRequest).
-import type { FastifyRequest } from 'fastify';
+// overload costs the server almost nothing. Only model requests count (the route's modelRoute
+// flag, plugins/model-routes.ts): health, metrics, listings, tokenize and the repository API never
+// wait behind inference. gRPC inference calls count against the same limit (admitModelRequest).
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.ts';
-
-const MODEL_ROUTE = /^\/(v1|v2)\/(models\/[^/]+\/|embeddings)/;
-
-/** A request that reaches a model (not health, metrics, docs, listings or the playground). */
-export const isModelRequest = (request: FastifyRequest): boolean => request.method !== 'GET' && MODEL_ROUTE.test(request.url);
+import { isModelRequest } from './model-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,5 +42,5 @@ export default fp<{ limit: number }>(
       reply.raw.once('close', admit());
     });
   },
-  { name: 'concurrency-limit' },
+  { name: 'concurrency-limit', dependencies: ['model-routes'] },
 );

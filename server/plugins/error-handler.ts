@@ -1,55 +1,128 @@
-// One place that turns any thrown error into the JSON error shape. Client errors keep their
-// message; 5xx answers never carry a stack trace, a server path or internal detail. 429 and 503
-// answers say when to retry. The KServe V2 and OpenAI routes and SSE error events reuse
-// `describeError` for their own body shapes, and the gRPC server `describeAny`.
+// One place that turns any thrown error into an answer. `describeAny` is the one describer: every
+// error becomes a registry code (server/errors.ts) — Fastify's and @fastify/multipart's own codes
+// are mapped to registry codes here, anything unknown is INTERNAL — and a 5xx message is the
+// registry's fixed text, never a stack, a server path or onnxruntime's words (those are logged).
+// Each wire format has one body builder (`errorBody`: ortserve's REST shape, KServe V2's
+// {"error"}, OpenAI's {"error": {...}}); gRPC maps the same description to a status
+// (plugins/grpc.ts). The one error handler picks the format from the route (`wireFormat`).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
-import { isAppError, toAppError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { Errors, isAppError, toAppError } from '../errors.ts';
 import { withoutPaths } from '../repository/repository.ts';
+import { withoutStack } from '../runtime/errors.ts';
 
 export interface ErrorDescription {
   statusCode: number;
+  /** A registry code (ORT_…). */
   code: string;
   message: string;
+  /** The request field a validation error is about (OpenAI's `param`). */
+  param?: string;
 }
 
-/** Status, code and client-safe message of any error, whatever protocol answers it (REST, V2, gRPC). */
-export function describeAny(error: Error, modelsRoot: string): ErrorDescription {
+/** What the describer may say about the request beside the error. */
+export interface ErrorContext {
+  config: Pick<Config, 'models' | 'bodyLimit' | 'maxImages'>;
+  contentType?: string;
+}
+
+/** The codes of the registry: an error carrying one of these is already described. */
+const REGISTRY_CODES = new Set(Object.values(Errors).map((E) => withoutStack(() => new E()).code));
+
+interface Validation {
+  instancePath: string;
+  message?: string;
+}
+
+/** Fastify's first schema failure in parseBody's words ("body.inputs must be string"), and its field. */
+function validationError(err: Error & { validation?: Validation[]; validationContext?: string }): Error & { param?: string } {
+  const first = err.validation?.[0];
+  if (!first) return new Errors.INVALID_INPUT(err.message);
+  const field = `${err.validationContext ?? 'body'}${first.instancePath.replaceAll('/', '.')}`;
+  return Object.assign(new Errors.INVALID_INPUT(`${field} ${first.message ?? 'is invalid'}`), { param: first.instancePath.split('/')[1] || undefined });
+}
+
+/** Fastify's (and @fastify/multipart's) codes → the registry error that says the same. */
+function fromFastify(err: Error & { code: string; statusCode: number }, { config, contentType = 'none' }: ErrorContext): Error {
+  switch (err.code) {
+    case 'FST_ERR_VALIDATION':
+      return validationError(err);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Errors.UNSUPPORTED_MEDIA_TYPE(contentType, 'a content type this route takes (see /openapi.json)');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new Errors.UNSUPPORTED_MEDIA_TYPE(contentType, 'multipart/form-data');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new Errors.BODY_TOO_LARGE(config.bodyLimit);
+    case 'FST_FILES_LIMIT':
+      return new Errors.MULTIPART_LIMIT(`more files than --max-images allows (${config.maxImages})`);
+    case 'FST_FIELDS_LIMIT':
+      return new Errors.MULTIPART_LIMIT('more form fields than an image upload may have');
+    case 'FST_PARTS_LIMIT':
+      return new Errors.MULTIPART_LIMIT('more parts than an image upload may have');
+  }
+  // Invalid or empty JSON, a bad Content-Length or URL, broken multipart framing: the client's mistake, in Fastify's words.
+  return err.statusCode >= 400 && err.statusCode < 500 ? new Errors.INVALID_INPUT(err.message) : new Errors.INTERNAL();
+}
+
+/** The registry error any error is described as. */
+function registryError(error: Error, context: ErrorContext): Error & { code: string; statusCode: number; param?: string } {
   const err = toAppError(error);
-  const statusCode = isAppError(err) && err.statusCode >= 400 ? err.statusCode : 500;
-  const known = isAppError(err) && typeof err.code === 'string';
-  const message = statusCode === 500 && !known ? 'Internal Server Error' : statusCode >= 500 ? withoutPaths(err.message, modelsRoot) : err.message;
-  return { statusCode, code: known ? err.code : 'ORT_INTERNAL', message };
+  if (isAppError(err) && REGISTRY_CODES.has(err.code)) return err;
+  // Plain errors with a 4xx status (a JSON syntax error from the body parser) are the client's too.
+  const described = withoutStack(() => (isAppError(err) ? fromFastify(err, context) : new Errors.INTERNAL()));
+  return described as Error & { code: string; statusCode: number };
 }
 
-/** describeAny for an HTTP request; sets Retry-After and logs server faults. */
+/** Status, registry code and client-safe message of any error, whatever protocol answers it (REST, V2, OpenAI, gRPC). */
+export function describeAny(error: Error, context: ErrorContext): ErrorDescription {
+  const err = registryError(error, context);
+  // 5xx templates hold no internal detail, but a reason (a load failure) may name a file: strip server paths.
+  const message = err.statusCode >= 500 ? withoutPaths(err.message, context.config.models) : err.message;
+  return { statusCode: err.statusCode, code: err.code, message, ...(err.param ? { param: err.param } : {}) };
+}
+
+/** describeAny for an HTTP request; sets Retry-After and logs server faults in full. */
 export function describeError(error: Error, request: FastifyRequest, reply: FastifyReply): ErrorDescription {
-  const described = describeAny(error, request.server.config.models);
-  const { statusCode, code } = described;
-  if (statusCode >= 500) request.log.error({ err: toAppError(error) }, 'request failed');
+  const described = describeAny(error, { config: request.server.config, contentType: request.headers['content-type'] });
+  const { statusCode } = described;
+  if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
   // Overload and transient unavailability: tell clients when to retry (TEI and Triton do too).
   if ((statusCode === 429 || statusCode === 503) && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { ...described, message: `Content-Type '${request.headers['content-type'] ?? 'none'}' is not supported by ${request.method} ${request.routeOptions.url ?? request.url}` };
-  }
   return described;
 }
 
-/** The JSON body of an error answer: ortserve's own shape, or KServe V2's {"error"}. */
-export function errorBody({ statusCode, code, message }: ErrorDescription, protocol: 'rest' | 'v2'): object {
-  return protocol === 'v2' ? { error: message } : { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+/** The error body shapes: ortserve's own, KServe V2's and OpenAI's. */
+export type WireFormat = 'rest' | 'v2' | 'openai';
+
+/** The wire format a route (or, for an unknown route, a URL) answers errors in. */
+export function wireFormat(url: string): WireFormat {
+  if (url.startsWith('/v2/') || url === '/v2') return 'v2';
+  return url === '/v1/embeddings' ? 'openai' : 'rest';
+}
+
+/** The JSON body of an error answer in `format`. */
+export function errorBody({ statusCode, code, message, param }: ErrorDescription, format: WireFormat): object {
+  if (format === 'v2') return { error: message };
+  if (format === 'openai') {
+    const type = statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
+    return { error: { message, type, param: param ?? null, code } };
+  }
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+/** Answers `err` in the wire format of the request's route (or, when no route matched, of its URL). */
+export function sendError(err: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const described = describeError(err, request, reply);
+  void reply.status(described.statusCode).send(errorBody(described, wireFormat(request.routeOptions.url ?? request.url)));
 }
 
 export default fp(
   async (app) => {
-    app.setErrorHandler((err: Error, request, reply) => {
-      const described = describeError(err, request, reply);
-      return reply.status(described.statusCode).send(errorBody(described, 'rest'));
-    });
-    app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send({ statusCode: 404, code: 'ORT_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
-    );
+    app.setErrorHandler(sendError);
+    app.setNotFoundHandler((request, reply) => sendError(new Errors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0]), request, reply));
   },
   { name: 'error-handler' },
 );

@@ -1,7 +1,8 @@
 // The gRPC server as a Fastify service: `app.grpc` holds a grpc-js Server carrying the standard
 // health service (grpc.health.v1) and `unary()`, which gives every call what an HTTP request gets:
 // the drain switch, admission (--max-concurrent-requests), its deadline and cancellation as the
-// request's options, one error mapping (describeAny → protocols/grpc/status.ts) and metrics.
+// request's options, one error mapping (describeAny → protocols/grpc/status.ts) and metrics
+// (refusals counted apart, as HTTP's). grpc.health.v1 answers app.serverReady / app.modelReady.
 // routes/grpc-v2.ts adds KServe V2's service. The app never listens: server/server.ts binds it
 // (--grpc-port). Closing the app lets the calls in flight finish (tryShutdown) beside HTTP's.
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +14,7 @@ import { GrpcError, grpcStatus } from '../protocols/grpc/status.ts';
 import { deadlinePassed } from '../runtime/errors.ts';
 import type { RequestOptions } from '../runtime/request.ts';
 import { describeAny } from './error-handler.ts';
-import { PREFIX, SECONDS } from './metrics.ts';
+import { PREFIX, REFUSALS, SECONDS } from './metrics.ts';
 
 /** What a handler gets besides the request message: the call's deadline and abort signal, its metadata. */
 export interface CallContext extends RequestOptions {
@@ -28,7 +29,7 @@ type Handler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res> | Res;
 export interface GrpcServer {
   readonly server: grpc.Server;
   /** A grpc-js unary handler around `handler`; `model: true` for calls that reach a model (drain switch, admission). */
-  unary<Req, Res>(method: string, handler: Handler<Req, Res>, options?: { model?: boolean }): grpc.handleUnaryCall<Req, Res>;
+  unary: <Req, Res>(method: string, handler: Handler<Req, Res>, options?: { model?: boolean }) => grpc.handleUnaryCall<Req, Res>;
   /** Binds host:port (port 0: any free port) and resolves to the port. Only server/server.ts and tests call it. */
   listen(host: string, port: number, credentials?: grpc.ServerCredentials): Promise<number>;
 }
@@ -57,8 +58,19 @@ export default fp<{ maxMessageBytes: number }>(
   async (app, { maxMessageBytes }) => {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     const { registry } = app.metrics;
-    const calls = new client.Counter({ name: `${PREFIX}grpc_requests_total`, help: 'gRPC calls by method, model and status code', labelNames: ['method', 'model', 'code'], registers: [registry] });
-    const duration = new client.Histogram({ name: `${PREFIX}grpc_request_duration_seconds`, help: 'Whole gRPC call time', labelNames: ['method', 'model'], buckets: SECONDS, registers: [registry] });
+    const calls = new client.Counter({
+      name: `${PREFIX}grpc_requests_total`,
+      help: `Served gRPC calls by method, model and status code; refusals are in ${PREFIX}refusals_total`,
+      labelNames: ['method', 'model', 'code'],
+      registers: [registry],
+    });
+    const duration = new client.Histogram({
+      name: `${PREFIX}grpc_request_duration_seconds`,
+      help: 'Whole gRPC call time of served calls (refusals excluded)',
+      labelNames: ['method', 'model'],
+      buckets: SECONDS,
+      registers: [registry],
+    });
 
     function unary<Req, Res>(method: string, handler: Handler<Req, Res>, options: { model?: boolean } = {}): grpc.handleUnaryCall<Req, Res> {
       return (call, callback) => {
@@ -72,9 +84,10 @@ export default fp<{ maxMessageBytes: number }>(
           controller.abort(now !== undefined && now <= DEADLINE_MARGIN_MS ? deadlinePassed(ctx.model ?? '', ctx.timeoutMs ?? 0) : undefined);
         });
         let release = () => {};
-        const finish = (code: grpc.status) => {
+        const finish = (code: grpc.status, refusal?: string) => {
           release();
           const model = ctx.model === undefined ? '' : app.models.get(ctx.model) ? ctx.model : '_unknown';
+          if (refusal) return app.metrics.recordRefusal(model || '_unknown', method, refusal);
           calls.inc({ method, model, code: grpc.status[code] });
           duration.observe({ method, model }, (performance.now() - started) / 1000);
         };
@@ -91,27 +104,27 @@ export default fp<{ maxMessageBytes: number }>(
             callback(null, response);
           },
           (err: Error) => {
-            const { code, details } = toStatus(err);
-            finish(code);
+            const { code, details, registryCode } = toStatus(err);
+            finish(code, registryCode && REFUSALS.has(registryCode) ? registryCode : undefined);
             callback({ code, details });
           },
         );
       };
     }
 
-    function toStatus(err: Error): { code: grpc.status; details: string } {
+    function toStatus(err: Error): { code: grpc.status; details: string; registryCode?: string } {
       if (err instanceof GrpcError) return { code: err.code, details: err.message };
-      const { statusCode, code, message } = describeAny(err, app.config.models);
+      const { statusCode, code, message } = describeAny(err, { config: app.config });
       if (statusCode >= 500) app.log.error({ err }, 'gRPC call failed');
-      return { code: grpcStatus(code), details: message };
+      return { code: grpcStatus(code), details: message, registryCode: code };
     }
 
     /** grpc.health.v1: '' and the inference service are the server; a model's name is that model. */
     function health(service: string): ServingStatus {
-      if (service === '' || service === INFERENCE_SERVICE_NAME) return !app.draining && app.models.allReady() ? 'SERVING' : 'NOT_SERVING';
+      if (service === '' || service === INFERENCE_SERVICE_NAME) return app.serverReady() ? 'SERVING' : 'NOT_SERVING';
       const entry = app.models.get(service);
       if (!entry) throw new GrpcError(grpc.status.NOT_FOUND, `unknown service '${service}': ask for '', '${INFERENCE_SERVICE_NAME}' or a model name`);
-      return !app.draining && entry.state === 'ready' ? 'SERVING' : 'NOT_SERVING';
+      return app.modelReady(entry) ? 'SERVING' : 'NOT_SERVING';
     }
     server.addService(healthService, {
       Check: unary('grpc.health.v1.Health/Check', ({ service }: { service: string }) => ({ status: health(service) })),

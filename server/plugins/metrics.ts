@@ -1,11 +1,16 @@
-// Prometheus metrics (prom-client) at GET /metrics: per model and route request totals by
-// outcome, queue/inference/request durations, batch sizes and padding, queue depth (every
-// operation of a model, V2 included), active sequences, worker restarts and Node's default
-// metrics (event-loop lag, heap). Every name starts with `ortserve_`.
+// Prometheus metrics (prom-client) at GET /metrics: served model requests per model and route by
+// outcome and their whole-request durations, refusals (overload, rate limit, drain) counted apart
+// with their registry code and no duration, queue/inference durations, batch sizes and padding,
+// V2 batches rerun item by item, queue depth (every operation of a model, V2 included), active
+// sequences, worker restarts and Node's default metrics (event-loop lag, heap). Model requests are
+// the routes flagged modelRoute (plugins/model-routes.ts), the model the URL's :model or the
+// body's "model". Every name starts with `ortserve_`.
 import fp from 'fastify-plugin';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
+import { toAppError } from '../errors.ts';
 import type { SchedulerHooks } from '../runtime/policy.ts';
+import { isModelRequest, requestModel } from './model-routes.ts';
 
 export const PREFIX = 'ortserve_';
 /** Latency buckets in seconds, shared by every duration histogram. */
@@ -14,12 +19,17 @@ const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Padded tokens per real token of a text batch (1 = no padding). */
 const PADDING_RATIOS = [1, 1.05, 1.1, 1.25, 1.5, 2, 3, 5];
 
+/** Registry codes that refuse work rather than answer it: overload, rate limit, drain. */
+export const REFUSALS: ReadonlySet<string> = new Set(['ORT_QUEUE_FULL', 'ORT_SERVER_BUSY', 'ORT_RATE_LIMITED', 'ORT_DRAINING']);
+
 export interface Metrics {
   registry: client.Registry;
   /** Scheduler hooks for one model (each call names its operation). */
   hooks(model: string): SchedulerHooks;
-  /** Counts one answered model request (`model` is '_unknown' for names not in the repository). */
+  /** Counts one served model request and its time (`model` is '_unknown' for names not in the repository). */
   recordRequest(model: string, route: string, statusCode: number, seconds: number): void;
+  /** Counts one refused model request (`code` one of REFUSALS; `model` '_unknown' when not known, or not yet read from the body). */
+  recordRefusal(model: string, route: string, code: string): void;
 }
 
 declare module 'fastify' {
@@ -42,17 +52,74 @@ function cached<T>(make: (...labels: string[]) => T): (...labels: string[]) => T
 export function createMetrics(): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: PREFIX });
-  const queue = new client.Histogram({ name: `${PREFIX}queue_duration_seconds`, help: 'Time a request item waited in the queue', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
-  const inference = new client.Histogram({ name: `${PREFIX}inference_duration_seconds`, help: 'session.run time per batch (in the worker)', labelNames: ['model', 'operation'], buckets: SECONDS, registers: [registry] });
+  const queue = new client.Histogram({
+    name: `${PREFIX}queue_duration_seconds`,
+    help: 'Time a request item waited in the queue',
+    labelNames: ['model', 'operation'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const inference = new client.Histogram({
+    name: `${PREFIX}inference_duration_seconds`,
+    help: 'session.run time per batch (in the worker)',
+    labelNames: ['model', 'operation'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
   const batch = new client.Histogram({ name: `${PREFIX}batch_size`, help: 'Items per batched run', labelNames: ['model', 'operation'], buckets: BATCH_SIZES, registers: [registry] });
-  const padding = new client.Histogram({ name: `${PREFIX}batch_padding_ratio`, help: 'Padded tokens (items × longest) per real token of a text batch', labelNames: ['model', 'operation'], buckets: PADDING_RATIOS, registers: [registry] });
-  const tokens = new client.Counter({ name: `${PREFIX}batch_tokens_total`, help: 'Tokens run in text batches: kind="padded" is items × longest, kind="real" the inputs\' own tokens', labelNames: ['model', 'operation', 'kind'], registers: [registry] });
-  const dropped = new client.Counter({ name: `${PREFIX}dropped_total`, help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)', labelNames: ['model', 'operation', 'reason'], registers: [registry] });
-  const requests = new client.Counter({ name: `${PREFIX}requests_total`, help: 'Requests by model, route and outcome (HTTP status class)', labelNames: ['model', 'route', 'outcome'], registers: [registry] });
-  const duration = new client.Histogram({ name: `${PREFIX}request_duration_seconds`, help: 'Whole request time', labelNames: ['model', 'route'], buckets: SECONDS, registers: [registry] });
-  const restarts = new client.Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Worker threads respawned after dying, over every version of the model', labelNames: ['model'], registers: [registry] });
+  const padding = new client.Histogram({
+    name: `${PREFIX}batch_padding_ratio`,
+    help: 'Padded tokens (items × longest) per real token of a text batch',
+    labelNames: ['model', 'operation'],
+    buckets: PADDING_RATIOS,
+    registers: [registry],
+  });
+  const tokens = new client.Counter({
+    name: `${PREFIX}batch_tokens_total`,
+    help: 'Tokens run in text batches: kind="padded" is items × longest, kind="real" the inputs\' own tokens',
+    labelNames: ['model', 'operation', 'kind'],
+    registers: [registry],
+  });
+  const dropped = new client.Counter({
+    name: `${PREFIX}dropped_total`,
+    help: 'Queued items dropped before running (client gone, deadline passed, a sibling item failed)',
+    labelNames: ['model', 'operation', 'reason'],
+    registers: [registry],
+  });
+  const reruns = new client.Counter({
+    name: `${PREFIX}batch_reruns_total`,
+    help: 'Items of failed batches run again one by one (so one bad item fails only its own request)',
+    labelNames: ['model', 'operation'],
+    registers: [registry],
+  });
+  const requests = new client.Counter({
+    name: `${PREFIX}requests_total`,
+    help: `Served model requests by model, route and outcome (HTTP status class); refusals are in ${PREFIX}refusals_total`,
+    labelNames: ['model', 'route', 'outcome'],
+    registers: [registry],
+  });
+  const duration = new client.Histogram({
+    name: `${PREFIX}request_duration_seconds`,
+    help: 'Whole request time of served model requests (refusals excluded)',
+    labelNames: ['model', 'route'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const refusals = new client.Counter({
+    name: `${PREFIX}refusals_total`,
+    help: 'Model requests refused before any work (queue full, server busy, rate limited, draining) by model, route (or gRPC method) and registry code',
+    labelNames: ['model', 'route', 'code'],
+    registers: [registry],
+  });
+  const restarts = new client.Counter({
+    name: `${PREFIX}worker_restarts_total`,
+    help: 'Worker threads respawned after dying, over every version of the model',
+    labelNames: ['model'],
+    registers: [registry],
+  });
   const requestsOf = cached((model, route, outcome) => requests.labels({ model, route, outcome }));
   const durationOf = cached((model, route) => duration.labels({ model, route }));
+  const refusalsOf = cached((model, route, code) => refusals.labels({ model, route, code }));
   const of = cached((model, operation) => ({
     queue: queue.labels({ model, operation }),
     inference: inference.labels({ model, operation }),
@@ -67,6 +134,9 @@ export function createMetrics(): Metrics {
       requestsOf(model, route, `${Math.floor(statusCode / 100)}xx`).inc();
       durationOf(model, route).observe(seconds);
     },
+    recordRefusal(model, route, code) {
+      refusalsOf(model, route, code).inc();
+    },
     hooks: (model) => ({
       onQueueWait: (operation, ms) => of(model, operation).queue.observe(ms / 1000),
       onBatch: (operation, size, ms, batchTokens) => {
@@ -79,6 +149,7 @@ export function createMetrics(): Metrics {
         m.real.inc(batchTokens.real);
       },
       onDrop: (operation, reason) => dropped.inc({ model, operation, reason }),
+      onRerun: (operation, items) => reruns.inc({ model, operation }, items),
       onRestart: () => restarts.inc({ model }),
     }),
   };
@@ -102,7 +173,7 @@ export default fp(
     });
     new client.Gauge({
       name: `${PREFIX}active_sequences`,
-      help: 'Sequences being generated now (in the models\' engines)',
+      help: "Sequences being generated now (in the models' engines)",
       labelNames: ['model'],
       registers: [registry],
       collect() {
@@ -143,12 +214,21 @@ export default fp(
       },
     });
 
+    /** The refusal code a model request was answered with (set by onError, read by onResponse). */
+    const refused = new WeakMap<object, string>();
+    app.addHook('onError', async (request, _reply, error) => {
+      const { code } = toAppError(error) as { code?: unknown };
+      if (typeof code === 'string' && REFUSALS.has(code)) refused.set(request, code);
+    });
     app.addHook('onResponse', async (request, reply) => {
-      const name = (request.params as { model?: string } | undefined)?.model;
       const route = request.routeOptions.url;
-      if (!name || !route) return;
+      if (!isModelRequest(request) || !route) return;
+      const name = requestModel(request);
       // Unknown names share one label value, so clients cannot grow the series without bound.
-      metrics.recordRequest(app.models.get(name) ? name : '_unknown', route, reply.statusCode, reply.elapsedTime / 1000);
+      const model = name !== undefined && app.models.get(name) ? name : '_unknown';
+      const code = refused.get(request);
+      if (code) metrics.recordRefusal(model, route, code);
+      else metrics.recordRequest(model, route, reply.statusCode, reply.elapsedTime / 1000);
     });
 
     app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) => {
@@ -156,5 +236,5 @@ export default fp(
       return registry.metrics();
     });
   },
-  { name: 'metrics', dependencies: ['concurrency-limit'] },
+  { name: 'metrics', dependencies: ['concurrency-limit', 'model-routes'] },
 );

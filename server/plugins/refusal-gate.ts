@@ -3,20 +3,22 @@
 // and through Fastify each refusal paid routing, the hook chain, the error handler and the
 // serializer on the main thread (~65 µs). So the gate answers the two overload refusals at Node's
 // 'request' event instead: the server's concurrency limit (ORT_SERVER_BUSY) and a ready model
-// whose queue is full (ORT_QUEUE_FULL). Same status, Retry-After, body shape (KServe V2's
-// {"error"} on /v2) and request metrics as the Fastify path. Anything else, or anything whose
-// answer could differ (a drain, a CORS request with an Origin, rate limiting configured), goes on
-// to Fastify: there concurrency-limit.ts refuses a busy server and this plugin's onRequest hook a
-// full model, with the same two checks.
-import type { FastifyServerFactory } from 'fastify';
+// whose queue is full (ORT_QUEUE_FULL), for the routes flagged modelRoute (the URL table of
+// plugins/model-routes.ts). Same status, Retry-After, body shape (the route's wire format) and
+// refusal metrics as the Fastify path. A route whose body names the model (/v1/embeddings) can be
+// refused here only as a busy server: its model is known once the body is parsed, where this
+// plugin's preHandler hook refuses it when full. Anything else, or anything whose answer could
+// differ (a drain, a CORS request with an Origin, rate limiting configured), goes on to Fastify:
+// there concurrency-limit.ts refuses a busy server and this plugin's hooks a full model, with the
+// same checks.
+import type { FastifyRequest, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Errors } from '../errors.ts';
 import type { ReadyModel } from '../models/entry.ts';
 import { withoutStack } from '../runtime/errors.ts';
-import { isModelRequest } from './concurrency-limit.ts';
-import { describeAny, errorBody } from './error-handler.ts';
+import { describeAny, errorBody, type WireFormat } from './error-handler.ts';
+import { isModelRequest, requestModel } from './model-routes.ts';
 
 /** Decides, per request, whether it is refused here (answered) or handed on to Fastify. */
 export interface RefusalGate {
@@ -36,7 +38,7 @@ export const refusalGate = (): RefusalGate => ({ refuse: () => false });
 export function gatedServer(settings: ServerSettings, gate: RefusalGate): FastifyServerFactory {
   return (handler) => {
     const server = http.createServer(settings.http, (req, res) => {
-      let refused = false;
+      let refused: boolean;
       try {
         refused = gate.refuse(req, res);
       } catch {
@@ -51,21 +53,9 @@ export function gatedServer(settings: ServerSettings, gate: RefusalGate): Fastif
   };
 }
 
-interface ModelRoute {
-  /** The route as Fastify knows it (the metrics' route label). */
-  url: string;
-  pattern: RegExp;
-  v2: boolean;
-}
-
-/** `/v2/models/:model/versions/:version/infer` → a RegExp whose first group is the model name. */
-function routePattern(url: string): RegExp {
-  const source = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:model/, '([^/?#]+)').replace(/:\w+/g, '[^/?#]+');
-  return new RegExp(`^${source}(?:\\?|$)`);
-}
-
 interface Refusal {
   statusCode: number;
+  code: string;
   body: string;
   length: number;
 }
@@ -75,12 +65,6 @@ const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'retry-afte
 export default fp<{ gate: RefusalGate }>(
   async (app, { gate }) => {
     const { config } = app;
-    const routes: ModelRoute[] = [];
-    app.addHook('onRoute', (route) => {
-      if (![route.method].flat().includes('POST') || !route.url.includes(':model')) return;
-      routes.push({ url: route.url, pattern: routePattern(route.url), v2: route.url.startsWith('/v2/') });
-    });
-
     /** The ready model `name` when its queue has no room (a refusal it counts toward overload). */
     function fullModel(name: string): ReadyModel | undefined {
       const entry = app.models.get(name);
@@ -89,48 +73,47 @@ export default fp<{ gate: RefusalGate }>(
       return entry;
     }
 
-    // The Fastify path's full-model refusal (the gate's for requests it hands on).
-    app.addHook('onRequest', async (request) => {
-      const name = isModelRequest(request) ? (request.params as { model?: string } | undefined)?.model : undefined;
+    // The Fastify path's full-model refusal (the gate's for requests it hands on): before the body
+    // is read when the URL names the model, once it is parsed when the body does.
+    const refuseFull = async (request: FastifyRequest) => {
+      const name = isModelRequest(request) ? requestModel(request) : undefined;
       if (name !== undefined && fullModel(name)) throw withoutStack(() => new Errors.QUEUE_FULL(name));
+    };
+    app.addHook('onRequest', async (request) => {
+      if ((request.params as { model?: unknown } | undefined)?.model !== undefined) await refuseFull(request);
+    });
+    app.addHook('preHandler', async (request) => {
+      if ((request.params as { model?: unknown } | undefined)?.model === undefined) await refuseFull(request);
     });
 
-    /** Refusal answers, made once per protocol, kind and model. */
+    /** Refusal answers, made once per wire format, kind and model. */
     const answers = new Map<string, Refusal>();
-    function answer(kind: 'busy' | 'full', v2: boolean, model: string) {
-      const key = `${v2}|${kind}|${model}`;
+    function answer(kind: 'busy' | 'full', wire: WireFormat, model: string) {
+      const key = `${wire}|${kind}|${model}`;
       let made = answers.get(key);
       if (!made) {
         const error = kind === 'busy' ? new Errors.SERVER_BUSY(config.maxConcurrentRequests) : new Errors.QUEUE_FULL(model);
-        const described = describeAny(error, config.models);
-        const body = JSON.stringify(errorBody(described, v2 ? 'v2' : 'rest'));
-        made = { statusCode: described.statusCode, body, length: Buffer.byteLength(body) };
+        const described = describeAny(error, { config });
+        const body = JSON.stringify(errorBody(described, wire));
+        made = { statusCode: described.statusCode, code: described.code, body, length: Buffer.byteLength(body) };
         answers.set(key, made);
       }
       return made;
     }
 
     function refuse(req: IncomingMessage, res: ServerResponse): boolean {
-      if (req.method !== 'POST' || app.draining || (config.corsOrigins && req.headers.origin !== undefined)) return false;
-      const url = req.url ?? '';
-      let route: ModelRoute | undefined;
-      let name: string | undefined;
-      for (const r of routes) {
-        name = r.pattern.exec(url)?.[1];
-        if (name !== undefined) {
-          route = r;
-          break;
-        }
-      }
-      if (!route || !name || name.includes('%')) return false;
-      const start = performance.now();
+      if (app.draining || (config.corsOrigins && req.headers.origin !== undefined)) return false;
+      const found = app.modelRoutes.match(req.method, req.url ?? '');
+      if (!found || found.model?.includes('%')) return false;
+      const { route, model } = found;
       let refusal: Refusal;
-      if (app.serverBusy()) refusal = answer('busy', route.v2, '');
-      else if (fullModel(name)) refusal = answer('full', route.v2, name);
+      if (app.serverBusy()) refusal = answer('busy', route.wire, '');
+      else if (model && fullModel(model)) refusal = answer('full', route.wire, model);
       else return false;
       // A string body goes out in one write with the head (a Buffer would be a second chunk).
       res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.length }).end(refusal.body);
-      app.metrics.recordRequest(app.models.get(name) ? name : '_unknown', route.url, refusal.statusCode, (performance.now() - start) / 1000);
+      // A body-named model is not read here: its refusal is counted under '_unknown'.
+      app.metrics.recordRefusal(model && app.models.get(model) ? model : '_unknown', route.url, refusal.code);
       return true;
     }
 
@@ -138,5 +121,5 @@ export default fp<{ gate: RefusalGate }>(
     if (!config.rateLimitMax) app.addHook('onReady', async () => void (gate.refuse = refuse));
     app.addHook('onClose', async () => void (gate.refuse = () => false));
   },
-  { name: 'refusal-gate', dependencies: ['models', 'metrics', 'drain', 'concurrency-limit'] },
+  { name: 'refusal-gate', dependencies: ['models', 'metrics', 'drain', 'concurrency-limit', 'model-routes'] },
 );

@@ -73,6 +73,7 @@ const classify: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/classify',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['image-classification', 'text-classification'],
         summary: 'Classify images (multipart files, a raw image body, or JSON base64) or texts (JSON {"inputs": …}), as the model\'s task says',

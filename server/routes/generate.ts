@@ -80,6 +80,7 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/generate',
     {
+      config: { modelRoute: true },
       attachValidation: true,
       schema: {
         tags: ['text-generation', 'image-generation'],
@@ -94,10 +95,7 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
       const { pipeline } = app.pipelineFor(model, 'generate', ['text-generation', 'image-generation'] as const);
       if (pipeline.task === 'text-generation') return generateText(model, pipeline, request, reply);
       const body = parseBody(ImageGenerateBody, request.body);
-      const { images, timing } = await pipeline.generate(
-        { count: body.count ?? 1, seed: body.seed, label: body.label },
-        { signal: clientSignal(request, reply), timeoutMs: body.timeout_ms },
-      );
+      const { images, timing } = await pipeline.generate({ count: body.count ?? 1, seed: body.seed, label: body.label }, { signal: clientSignal(request, reply), timeoutMs: body.timeout_ms });
       timingHeaders(reply, timing);
       return sendImages(model, pipeline, images, request, reply);
     },
@@ -106,6 +104,7 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/interpolate',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['image-generation'],
         summary: 'Frames along the latent path between two seeds',

@@ -2,11 +2,9 @@
 // gRPC server of plugins/grpc.ts: health, metadata, ModelInfer through the model's one scheduler
 // (tensor-infer.ts, as REST), and, with --admin-token, Triton's repository methods ("authorization:
 // Bearer <token>" in the call metadata, as REST's header).
-import { status } from '@grpc/grpc-js';
 import type { FastifyPluginAsync } from 'fastify';
 import { Errors } from '../errors.ts';
 import type { CallContext } from '../plugins/grpc.ts';
-import { GrpcError } from '../protocols/grpc/status.ts';
 import { inferenceService, repositoryService, type ModelInferRequest, type ModelRef, type RepositoryModelRequest } from '../protocols/grpc/proto.ts';
 import { toInferRequest, toInferResponse } from '../protocols/grpc/tensors.ts';
 import { modelMetadata, serverMetadata } from '../protocols/v2-metadata.ts';
@@ -18,13 +16,12 @@ const grpcV2: FastifyPluginAsync = async (app) => {
 
   server.addService(inferenceService, {
     ServerLive: unary(method('ServerLive'), () => ({ live: true })),
-    ServerReady: unary(method('ServerReady'), () => ({ ready: !app.draining && app.models.allReady() })),
+    ServerReady: unary(method('ServerReady'), () => ({ ready: app.serverReady() })),
     ServerMetadata: unary(method('ServerMetadata'), () => serverMetadata(app.config.adminToken)),
     ModelReady: unary(method('ModelReady'), ({ name, version }: ModelRef, ctx) => {
       ctx.model = name;
       try {
-        app.readyModel(name, version);
-        return { ready: true };
+        return { ready: app.modelReady(app.readyModel(name, version)) };
       } catch (err) {
         if (err instanceof Errors.MODEL_NOT_READY) return { ready: false };
         throw err;
@@ -51,14 +48,11 @@ const grpcV2: FastifyPluginAsync = async (app) => {
   const token = app.config.adminToken;
   if (!token) return;
   const admin = <Req, Res>(name: string, handler: (req: Req) => Promise<Res>) =>
-    unary(
-      method(name),
-      (req: Req, ctx: CallContext) => {
-        const header = ctx.metadata.get('authorization')[0];
-        if (!authorized(typeof header === 'string' ? header : undefined, token)) throw new GrpcError(status.UNAUTHENTICATED, 'missing or wrong bearer token: send "authorization: Bearer <token>" metadata');
-        return handler(req);
-      },
-    );
+    unary(method(name), (req: Req, ctx: CallContext) => {
+      const header = ctx.metadata.get('authorization')[0];
+      if (!authorized(typeof header === 'string' ? header : undefined, token)) throw new Errors.UNAUTHORIZED();
+      return handler(req);
+    });
   server.addService(repositoryService, {
     RepositoryIndex: admin('RepositoryIndex', async ({ ready }: { ready: boolean }) => {
       const index = await repositoryIndex(app);

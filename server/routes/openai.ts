@@ -1,9 +1,10 @@
 // OpenAI-compatible embeddings: POST /v1/embeddings, so OpenAI SDKs and RAG frameworks can
-// use any text-embedding model unchanged. Errors use OpenAI's {"error": {...}} shape.
+// use any text-embedding model unchanged. Errors use OpenAI's {"error": {...}} shape (built by
+// plugins/error-handler.ts, which picks it for this route); the body's "model" is the model the
+// refusal gate, limits and metrics see (plugins/model-routes.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
-import { describeError } from '../plugins/error-handler.ts';
 import { clientSignal, timingHeaders } from './request-context.ts';
 
 const OpenAIError = Type.Object({
@@ -36,21 +37,15 @@ function shorten(v: number[], dimensions: number | undefined): number[] {
 const base64 = (v: number[]) => Buffer.from(Float32Array.from(v).buffer).toString('base64');
 
 const openai: FastifyPluginAsyncTypebox = async (app) => {
-  app.setErrorHandler((err: Error, request, reply) => {
-    const { statusCode, code, message } = describeError(err, request, reply);
-    const type = statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
-    const param = /body\/(\w+)/.exec(err.message)?.[1] ?? null;
-    return reply.status(statusCode).send({ error: { message, type, param, code: code === 'ORT_INTERNAL' ? null : code } });
-  });
-
   app.post(
     '/v1/embeddings',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['openai'],
         summary: 'OpenAI-compatible embeddings',
         body: EmbeddingsBody,
-        response: { 200: EmbeddingsResponse, 400: OpenAIError, 404: OpenAIError, 422: OpenAIError, 429: OpenAIError, 503: OpenAIError },
+        response: { 200: EmbeddingsResponse, 400: OpenAIError, 404: OpenAIError, 413: OpenAIError, 415: OpenAIError, 422: OpenAIError, 429: OpenAIError, 503: OpenAIError, 504: OpenAIError },
       },
     },
     async (request, reply) => {

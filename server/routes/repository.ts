@@ -1,7 +1,8 @@
 // Model management in the shape of Triton's repository extension: index, load (re-read the
 // folder and hot-swap), unload. Registered only when an admin token is configured, and then
-// every call needs "Authorization: Bearer <token>". routes/grpc-v2.ts serves the same three
-// operations over gRPC with these functions.
+// every call needs "Authorization: Bearer <token>" (else 401 ORT_UNAUTHORIZED, checked first: these
+// routes run no model, so no overload refusal or rate limit comes before it). routes/grpc-v2.ts
+// serves the same three operations over gRPC with these functions.
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -55,15 +56,20 @@ export function repositoryRoutes(app: FastifyInstance, token: string): void {
   app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
       if (!authorized(request.headers.authorization, token)) {
-        return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
+        reply.header('www-authenticate', 'Bearer');
+        throw new Errors.UNAUTHORIZED();
       }
     });
 
-    admin.post('/v2/repository/index', { schema: { tags: ['model-repository'], summary: 'Every model folder and its state', response: { 200: Type.Array(IndexEntry), ...errors } } }, async () => repositoryIndex(app));
+    admin.post('/v2/repository/index', { schema: { tags: ['model-repository'], summary: 'Every model folder and its state', response: { 200: Type.Array(IndexEntry), ...errors } } }, async () =>
+      repositoryIndex(app),
+    );
 
     admin.post<{ Params: Static<typeof Params> }>(
       '/v2/repository/models/:model/load',
-      { schema: { tags: ['model-repository'], summary: 'Load or re-read a model (hot swap; in-flight requests finish on the old one)', params: Params, response: { 200: Type.Object({}), ...errors } } },
+      {
+        schema: { tags: ['model-repository'], summary: 'Load or re-read a model (hot swap; in-flight requests finish on the old one)', params: Params, response: { 200: Type.Object({}), ...errors } },
+      },
       async (request) => {
         await loadModel(app, request.params.model);
         return {};

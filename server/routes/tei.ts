@@ -35,6 +35,7 @@ const tei: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/predict',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['text-classification'],
         summary: 'Text Embeddings Inference /predict: every label with its score, for a text, a pair or a batch',
@@ -65,6 +66,7 @@ const tei: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/rerank',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['text-classification'],
         summary: 'Rerank (Text Embeddings Inference shape): candidate texts scored against a query by a one-label cross-encoder, best first',

@@ -9,6 +9,7 @@ const tokenClassification: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/models/:model/token-classification',
     {
+      config: { modelRoute: true },
       schema: {
         tags: ['token-classification'],
         summary: 'Entities in texts: labels per word piece, grouped as aggregation_strategy says, with start/end offsets',

@@ -1,4 +1,4 @@
-// Schemas shared by every route: the error body, model params, timing headers.
+// Schemas shared by every route: the error body and its statuses, model params.
 import { Type, type Static } from 'typebox';
 
 export const ErrorBody = Type.Object(
@@ -24,9 +24,6 @@ export const errorResponses = {
   422: ErrorBody,
   429: ErrorBody,
   503: ErrorBody,
+  500: ErrorBody,
   504: ErrorBody,
 };
-
-export const TimeoutQuery = Type.Object({
-  timeout_ms: Type.Optional(Type.Integer({ minimum: 1, description: 'Deadline for this request (capped by the model timeout_ms)' })),
-});
