@@ -68,5 +68,7 @@ try {
   app.log.error({ err }, 'could not listen');
   process.exit(1);
 }
-app.models.whenLoaded().then(() => app.log.info({ ready: app.models.allReady() }, 'models loaded'), (err: unknown) => app.log.error({ err }, 'model repository failed'));
-
+app.models.whenLoaded().then(
+  () => app.log.info({ ready: app.models.allReady() }, 'models loaded'),
+  (err: unknown) => app.log.error({ err }, 'model repository failed'),
+);

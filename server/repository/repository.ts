@@ -55,7 +55,10 @@ export function isValidModelName(name: string): boolean {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function listVersions(dir: string): Promise<string[]> {
@@ -73,7 +76,7 @@ async function readManifest(dir: string): Promise<Manifest> {
   try {
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`manifest.json is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`manifest.json is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   return parseManifest(json);
 }
@@ -114,7 +117,10 @@ export async function scanRepository(root: string): Promise<ScanResult[]> {
   const entries = await fs.readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     throw new RepositoryError(`model repository ${root} cannot be read: ${err.code ?? err.message}`);
   });
-  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const folders = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   const results = await Promise.all(
     folders.map(async (folder): Promise<ScanResult> => {
       const dir = path.join(root, folder);

@@ -151,7 +151,10 @@ export class WorkerPool {
   private priorityDenied(nice: number, message: string): void {
     if (this.denied) return;
     this.denied = true;
-    this.options.onLog?.('warn', `'${this.options.name}': the OS refused inference priority nice ${nice} (${message}); under overload the model keeps a lower priority than the event loop. Allow it with CAP_SYS_NICE or an RLIMIT_NICE of 20 (ulimit -e 20)`);
+    this.options.onLog?.(
+      'warn',
+      `'${this.options.name}': the OS refused inference priority nice ${nice} (${message}); under overload the model keeps a lower priority than the event loop. Allow it with CAP_SYS_NICE or an RLIMIT_NICE of 20 (ulimit -e 20)`,
+    );
   }
 
   private failure(message: string): RuntimeError {
@@ -187,7 +190,7 @@ export class WorkerPool {
           this.fail(`worker ${index}: ${(err as Error).message}`);
         }
       });
-      worker.on('error', (err) => {
+      worker.on('error', (err: Error) => {
         crash = `: ${err.message}`;
         this.options.onLog?.('error', `worker ${index} of '${name}' crashed${crash}`);
       });
