@@ -49,8 +49,8 @@ export function fillMask(ctx: ModelContext): FillMaskPipeline {
       return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
     },
     async warmup() {
-      const { ids } = await tokenizer.encode('warm up', undefined, { truncate: true, label: 'warmup' });
-      await op.submit({ ...tokenRow(ids), positions: [0], topK: 1 });
+      const [row] = await tokenizer.encodeIds(['warm up'], { truncate: true, labels: () => 'warmup' });
+      await op.submit({ ids: row!.ids, positions: [0], topK: 1 });
     },
   };
 }

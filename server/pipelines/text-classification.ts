@@ -6,7 +6,7 @@ import { sigmoid, softmax } from '../runtime/math.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { BatchItem } from '../runtime/protocol.ts';
 import { batchCap, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
-import { textAssembly, tokenRow } from './text-feeds.ts';
+import { textAssembly } from './text-feeds.ts';
 import { textHead } from './text-head.ts';
 import type { TruncationSide } from './tokenizer.ts';
 
@@ -55,21 +55,22 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
     plan: { steps: [{ graph: 'model', fetches: [head.logits] }], assemble: textAssembly(head.graph, head.input), cut: { kind: 'rows' } },
   });
 
-  /** `names` say which field each text came from, for error messages: [the input, its text, its text_pair]. */
-  async function encode(input: TextInput, names: [string, string, string], options: { truncate: boolean; side?: TruncationSide }): Promise<BatchItem> {
+  /** Checks every input is non-empty; `names` say which field each text came from: [the input, its text, its text_pair]. */
+  function checkEmpty(input: TextInput, names: [string, string, string]): void {
     const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${pair === undefined ? names[0] : names[1]} is empty`);
     if (pair !== undefined && pair.trim() === '') throw new Errors.INVALID_INPUT(`${names[2]} is empty`);
-    const enc = await tokenizer.encode(text, pair, { ...options, label: names[0] });
-    return tokenRow(enc.ids, enc.typeIds);
   }
 
   /** Logits of every input, run as one request (a failing input cancels the others). */
   async function logits(inputs: TextInput[], names: (i: number) => [string, string, string], options: TextOptions) {
+    inputs.forEach((input, i) => checkEmpty(input, names(i)));
     return withRoom(ctx, inputs.length, async (reservation) => {
-      const rows = await Promise.all(inputs.map((input, i) => encode(input, names(i), options)));
+      const rows: BatchItem[] = await tokenizer.encodeIds(inputs, { truncate: options.truncate, side: options.side, labels: (i) => names(i)[0] });
+      // Counted now: the ids move to the worker when they are submitted.
+      const tokens = rows.reduce((s, r) => s + r.ids!.length, 0);
       const answers = await submitAll(ctx, op, rows, { ...options, reservation });
-      return { values: answers.map((a) => output(a.value, head.logits).data as Float32Array), tokens: rows.reduce((s, r) => s + r.ids!.length, 0), timing: answers.map((a) => a.timing) };
+      return { values: answers.map((a) => output(a.value, head.logits).data as Float32Array), tokens, timing: answers.map((a) => a.timing) };
     });
   }
 
@@ -99,8 +100,8 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
       return { ranks, tokens, timing };
     },
     async warmup() {
-      const row = await encode('warm up', ['warmup', 'warmup', 'warmup'], { truncate: true });
-      head.checkWidth(output((await op.submit(row)).value, head.logits).data.length);
+      const [row] = await tokenizer.encodeIds(['warm up'], { truncate: true, labels: () => 'warmup' });
+      head.checkWidth(output((await op.submit(row!)).value, head.logits).data.length);
     },
   };
 }

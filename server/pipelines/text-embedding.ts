@@ -74,8 +74,11 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       })
     : undefined;
 
-  const tokenize = (text: string, truncate: boolean, label = 'text') => {
+  const nonEmpty = (text: string, label: string) => {
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${label} is empty`);
+  };
+  const tokenize = (text: string, truncate: boolean, label = 'text') => {
+    nonEmpty(text, label);
     return tokenizer.encode(text, undefined, { truncate, label });
   };
 
@@ -91,12 +94,16 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     tokenize: (text, truncate) => tokenize(text, truncate),
     embed: (inputs, opts) =>
       withRoom(ctx, inputs.length, async (reservation) => {
-        const encoded = await Promise.all(inputs.map((text, i) => tokenize(text, opts.truncate, `inputs[${i}]`)));
+        const label = (i: number) => `inputs[${i}]`;
+        inputs.forEach((text, i) => nonEmpty(text, label(i)));
+        const encoded = await tokenizer.encodeIds(inputs, { truncate: opts.truncate, labels: label });
+        // Counted now: the ids move to the worker when they are submitted.
+        const tokens = encoded.reduce((s, e) => s + e.ids.length, 0);
         const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
-        const answers = await submitAll(ctx, embedOp, encoded.map((e) => ({ ...tokenRow(e.ids), pool })), { ...opts, reservation });
+        const answers = await submitAll(ctx, embedOp, encoded.map((e) => ({ ids: e.ids, pool })), { ...opts, reservation });
         return {
           embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)),
-          tokens: encoded.reduce((s, e) => s + e.ids.length, 0),
+          tokens,
           timing: answers.map((a) => a.timing),
         };
       }),
@@ -128,8 +135,8 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       return { tokens: enc.tokens, attentions, timing };
     },
     async warmup() {
-      const e = await tokenize('warm up', true, 'warmup');
-      await embedOp.submit({ ...tokenRow(e.ids), pool: { pooling: defaultPooling, normalize: defaultNormalize } });
+      const [e] = await tokenizer.encodeIds(['warm up'], { truncate: true, labels: () => 'warmup' });
+      await embedOp.submit({ ids: e!.ids, pool: { pooling: defaultPooling, normalize: defaultNormalize } });
     },
   };
 }

@@ -1,12 +1,15 @@
 // The one tokenizer of the text pipelines: a Hugging Face tokenizer.json through the Rust `tokenizers`
-// binding, whose encode and decode run on libuv's thread pool, off the event loop. Every text is
-// bounded before it is tokenized: at most `maxChars` characters (the model's max_length × CHARS_PER_TOKEN),
-// so no request can make the tokenizer work on megabytes. Over it, a text is cut to that many
-// characters when the caller truncates, and refused (413) when not; within it, truncation to
-// max_length tokens happens inside the tokenizer (longest first for pairs, on the side asked).
+// binding, run in a tokenizer thread (tokenizer-worker.ts) so that encoding never holds the event
+// loop; the main thread posts a request's texts and gets token ids back, one message each way. Every
+// text is bounded before it is sent: at most `maxChars` characters (the model's max_length ×
+// CHARS_PER_TOKEN), so no request can make the tokenizer work on megabytes. Over it, a text is cut to
+// that many characters when the caller truncates, and refused (413) when not; within it, truncation
+// to max_length tokens happens inside the tokenizer (longest first for pairs, on the side asked).
 import fs from 'node:fs';
-import { Tokenizer, type JsEncoding, type TruncationStrategy } from 'tokenizers';
+import { Worker } from 'node:worker_threads';
+import { Tokenizer } from 'tokenizers';
 import { Errors } from '../errors.ts';
+import type { EncodedRow, EncodeJob, EncodeReply } from './tokenizer-worker.ts';
 
 /**
  * Characters a text may have per token of max_length. Text tokenizes to about 4–5 characters per
@@ -28,6 +31,13 @@ export interface Encoding {
   truncated: boolean;
 }
 
+/** What most callers need: the ids as the worker takes them (moved, not copied). */
+export interface TokenRows {
+  ids: Int32Array;
+  typeIds: Int32Array;
+  truncated: boolean;
+}
+
 export type TruncationSide = 'Left' | 'Right';
 
 export interface EncodeOptions {
@@ -45,8 +55,10 @@ export interface TextTokenizer {
   maxLength: number;
   /** Most characters of one text field (see CHARS_PER_TOKEN). */
   maxChars: number;
-  /** Encodes a text or a pair; over `maxLength` tokens it throws INPUT_TOO_LONG, or truncates. */
+  /** Encodes a text or a pair with tokens, offsets and marks; over `maxLength` tokens it throws INPUT_TOO_LONG, or truncates. */
   encode(text: string, pair: string | undefined, options: EncodeOptions): Promise<Encoding>;
+  /** The ids of each input of one request (texts or [text, pair]), in one round trip to the tokenizer thread. */
+  encodeIds(inputs: (string | [string, string])[], options: Omit<EncodeOptions, 'label'> & { labels: (i: number) => string }): Promise<TokenRows[]>;
   /** Token ids back to text, special tokens left out. */
   decode(ids: number[]): Promise<string>;
   /** Token strings back to text, as transformers' convert_tokens_to_string (the tokenizer's decoder). */
@@ -72,38 +84,67 @@ function cutTo(text: string, max: number): string {
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
-function encoding(enc: JsEncoding, truncated: boolean): Encoding {
-  return {
-    ids: enc.getIds(),
-    typeIds: enc.getTypeIds(),
-    tokens: enc.getTokens(),
-    offsets: enc.getOffsets().map(([s = 0, e = 0]) => [s, e]),
-    sequenceIds: enc.getSequenceIds().map((s) => s ?? null),
-    special: enc.getSpecialTokensMask().map((m) => m === 1),
-    truncated,
-  };
+/**
+ * The tokenizer thread, started on first use; a thread that dies fails what it held and is replaced.
+ * The jobs of one event-loop turn go in one message and come back in one: under load, many requests
+ * share one wake-up of the thread instead of paying one each.
+ */
+class TokenizerThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { resolve: (rows: EncodedRow[]) => void; reject: (err: Error) => void }>();
+  private queued: EncodeJob[] = [];
+  private nextId = 1;
+
+  run(job: Omit<EncodeJob, 'id'>): Promise<EncodedRow[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.queued.push({ ...job, id }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const jobs = this.queued;
+    this.queued = [];
+    const worker = this.start();
+    worker.ref();
+    worker.postMessage(jobs);
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./tokenizer-worker.ts', import.meta.url), { name: 'ortserve:tokenizer' });
+    worker.unref();
+    worker.on('message', (replies: EncodeReply[]) => {
+      for (const reply of replies) {
+        const p = this.pending.get(reply.id);
+        if (!p) continue;
+        this.pending.delete(reply.id);
+        if ('rows' in reply) p.resolve(reply.rows);
+        else p.reject(new Error(`tokenizer: ${reply.error}`));
+      }
+      if (this.pending.size === 0 && this.queued.length === 0) worker.unref();
+    });
+    worker.on('error', () => {});
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.values()) p.reject(new Error(`the tokenizer thread exited with code ${code}`));
+      this.pending.clear();
+    });
+    this.worker = worker;
+    return worker;
+  }
 }
+
+const thread = new TokenizerThread();
 
 /** Loads `file` for inputs of at most `maxLength` tokens (special tokens included). */
 export function loadTokenizer(file: string, maxLength: number): TextTokenizer {
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson;
-  const plain = Tokenizer.fromFile(file);
-  // A tokenizer.json may carry its own padding or truncation settings: the worker pads, and truncation is ours.
-  plain.disablePadding();
-  plain.disableTruncation();
-  const truncating = new Map<TruncationSide, Tokenizer>();
-  const truncatingFrom = (side: TruncationSide) => {
-    let t = truncating.get(side);
-    if (!t) {
-      t = Tokenizer.fromFile(file);
-      t.disablePadding();
-      t.setTruncation(maxLength, { strategy: 'LongestFirst' as TruncationStrategy, direction: side.toLowerCase() });
-      truncating.set(side, t);
-    }
-    return t;
-  };
+  // Vocabulary look-ups and decoding stay here: they are cheap, and rare (fill-mask, entities).
+  const local = Tokenizer.fromFile(file);
   const maxChars = maxLength * CHARS_PER_TOKEN;
-  const decoder = plain.getDecoder();
+  const decoder = local.getDecoder();
   const added = json.added_tokens ?? [];
   const specialIds = new Set(added.filter((t) => t.special).map((t) => t.id));
   const unk = json.model?.unk_token;
@@ -115,28 +156,51 @@ export function loadTokenizer(file: string, maxLength: number): TextTokenizer {
     return cutTo(text, maxChars);
   };
 
+  async function encodeRows(inputs: (string | [string, string])[], o: Omit<EncodeOptions, 'label'> & { labels: (i: number) => string; full: boolean }): Promise<(EncodedRow & { cut: boolean })[]> {
+    const { truncate, side = 'Right', special = true, labels, full } = o;
+    let cut = inputs.map(() => false);
+    const sent = inputs.map((input, i) => {
+      const pair = typeof input === 'string' ? undefined : input;
+      const a = bounded(pair ? pair[0] : (input as string), labels(i), truncate);
+      const b = pair ? bounded(pair[1], labels(i), truncate) : undefined;
+      cut[i] = a.length < (pair ? pair[0] : (input as string)).length || (pair !== undefined && b!.length < pair[1].length);
+      return b === undefined ? a : ([a, b] as [string, string]);
+    });
+    const rows = await thread.run({ file, maxLength, inputs: sent, truncate, side: side === 'Left' ? 'left' : 'right', special, full });
+    rows.forEach((r, i) => {
+      if (!truncate && r.length > maxLength) throw new Errors.INPUT_TOO_LONG(labels(i), r.length, maxLength);
+    });
+    const out = rows.map((r, i) => ({ ...r, cut: cut[i]! }));
+    cut = [];
+    return out;
+  }
+
   return {
     maxLength,
     maxChars,
     maskToken: added.find((t) => /mask/i.test(t.content))?.content ?? '[MASK]',
     subwordPrefix: json.model?.continuing_subword_prefix || undefined,
-    unknownId: unk ? (plain.tokenToId(unk) ?? undefined) : undefined,
-    async encode(text, pair, { truncate, side = 'Right', label, special = true }) {
-      const a = bounded(text, label, truncate);
-      const b = pair === undefined ? null : bounded(pair, label, truncate);
-      const options = { addSpecialTokens: special };
-      if (truncate) {
-        const enc = await truncatingFrom(side).encode(a, b, options);
-        return encoding(enc, enc.getOverflowing().length > 0 || a.length < text.length || (b !== null && b.length < (pair ?? '').length));
-      }
-      const enc = await plain.encode(a, b, options);
-      if (enc.getLength() > maxLength) throw new Errors.INPUT_TOO_LONG(label, enc.getLength(), maxLength);
-      return encoding(enc, false);
+    unknownId: unk ? (local.tokenToId(unk) ?? undefined) : undefined,
+    async encode(text, pair, { label, ...options }) {
+      const [r] = await encodeRows([pair === undefined ? text : [text, pair]], { ...options, labels: () => label, full: true });
+      return {
+        ids: Array.from(r!.ids),
+        typeIds: Array.from(r!.typeIds),
+        tokens: r!.tokens ?? [],
+        offsets: r!.offsets ?? [],
+        sequenceIds: r!.sequenceIds ?? [],
+        special: r!.special ?? [],
+        truncated: r!.truncated || r!.cut,
+      };
     },
-    decode: (ids) => plain.decode(ids, true),
+    async encodeIds(inputs, options) {
+      const rows = await encodeRows(inputs, { ...options, full: false });
+      return rows.map((r) => ({ ids: r.ids, typeIds: r.typeIds, truncated: r.truncated || r.cut }));
+    },
+    decode: (ids) => local.decode(ids, true),
     decodeTokens: (tokens) => (decoder ? decoder.decode(tokens) : tokens.join(' ')),
-    tokenId: (token) => plain.tokenToId(token) ?? undefined,
-    token: (id) => plain.idToToken(id) ?? '',
+    tokenId: (token) => local.tokenToId(token) ?? undefined,
+    token: (id) => local.idToToken(id) ?? '',
     isSpecial: (id) => specialIds.has(id),
   };
 }

@@ -12,7 +12,8 @@ const OpenAIError = Type.Object({
 });
 
 const EmbeddingsBody = Type.Object({
-  input: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 256 })]),
+  // OpenAI's own limit; the model's queue bounds it further (413 ORT_TOO_MANY_INPUTS past max_queue_size).
+  input: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 2048 })]),
   model: Type.String({ minLength: 1 }),
   encoding_format: Type.Optional(Type.Enum(['float', 'base64'])),
   dimensions: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -105,7 +105,7 @@ export const EmbedResponse = Type.Object({
 
 export const FillMaskBody = Type.Object(
   {
-    text: Type.String({ maxLength: 8192 }),
+    text: Type.String({ description: "At most the model's max_length × 10 characters (413 ORT_TEXT_TOO_LONG past it)" }),
     top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 5 })),
     timeout_ms: Type.Optional(TimeoutMs),
   },
@@ -125,7 +125,7 @@ export const FillMaskResponse = Type.Object({
 
 export const TextBody = Type.Object(
   {
-    text: Type.String({ maxLength: 8192 }),
+    text: Type.String({ description: "At most the model's max_length × 10 characters (413 ORT_TEXT_TOO_LONG past it)" }),
     truncate: Type.Optional(Type.Boolean({ default: false })),
     timeout_ms: Type.Optional(TimeoutMs),
   },

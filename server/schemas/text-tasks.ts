@@ -4,7 +4,8 @@ import { Type, type Static } from 'typebox';
 import { TimeoutMs } from './tasks.ts';
 
 const MAX_INPUTS = 256;
-const Text = Type.String({ maxLength: 100_000 });
+/** A text: at most the model's max_length × 10 characters, cut there when truncating, else 413 (pipelines/tokenizer.ts). */
+const Text = Type.String();
 const Timeout = Type.Optional(TimeoutMs);
 const AGGREGATION = ['none', 'simple', 'first', 'max', 'average'] as const;
 
