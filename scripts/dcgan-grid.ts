@@ -15,7 +15,10 @@ const classes = manifest.labels.length;
 const session = await createSession(modelPath('fashion-dcgan'));
 const labels = Array.from({ length: classes * COLUMNS }, (_, i) => Math.floor(i / COLUMNS));
 // Row c, column k: the image {"count": 10, "seed": SEED, "label": c} gives at position k.
-const latents = latentsForSeeds(labels.map((_, i) => SEED + (i % COLUMNS)), manifest.latent_dim);
+const latents = latentsForSeeds(
+  labels.map((_, i) => SEED + (i % COLUMNS)),
+  manifest.latent_dim,
+);
 const pixels = toPixels(await generate(session, manifest, latents, labels, 50), manifest.output_range);
 await session.release();
 
@@ -34,5 +37,7 @@ labels.forEach((_, i) => {
   }
 });
 const out = modelPath('fashion-dcgan', 'samples.png');
-await sharp(canvas, { raw: { width, height, channels: 1 } }).png().toFile(out);
+await sharp(canvas, { raw: { width, height, channels: 1 } })
+  .png()
+  .toFile(out);
 console.log(`wrote ${out} (${width}×${height}, rows: ${manifest.labels.join(', ')}; seed ${SEED})`);

@@ -46,7 +46,10 @@ let failures = 0;
 for (const [i, group] of groups.entries()) {
   if (args.group && !group.name.includes(args.group)) continue;
   const details = await fc.check(routeProperty(app, group, tally, record), { seed: seed + i, numRuns: perGroup[i]!, ...(args.path ? { path: args.path } : {}) });
-  const live = await assertLive(app, group.name).then(() => 'live', (err: Error) => err.message);
+  const live = await assertLive(app, group.name).then(
+    () => 'live',
+    (err: Error) => err.message,
+  );
   console.log(`${details.failed ? 'FAIL' : 'ok  '} ${group.name}: ${details.numRuns} runs, ${live}, RSS ${memoryMb().rss} MB`);
   if (details.failed || live !== 'live') {
     failures++;

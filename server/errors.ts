@@ -64,7 +64,7 @@ export const ErrorDocs: Record<ErrorCode, string> = {
   TEXT_TOO_LONG: "A text field is longer than the model's character bound (max_length × 10 characters), checked before tokenizing; with truncation it is cut there instead.",
   TOO_MANY_INPUTS: "A request holds more items than the model's queue can ever take (max_queue_size); split it.",
   OUTPUT_TOO_LARGE: 'The answer asked for would exceed its size bound (attention maps of a long text); the message names the bound.',
-  SERVER_BUSY: 'More requests are in progress than --max-concurrent-requests allows; retry after the Retry-After header\'s seconds.',
+  SERVER_BUSY: "More requests are in progress than --max-concurrent-requests allows; retry after the Retry-After header's seconds.",
   RATE_LIMITED: 'This client sent more requests in the window than --rate-limit-max allows (only when rate limiting is configured).',
   QUEUE_FULL: "The model's queue is full; retry after the Retry-After header's seconds.",
   TIMEOUT: 'The request did not complete within its deadline.',

@@ -37,9 +37,7 @@ function taskSection(panel, models) {
     description.textContent = model.description ?? '';
     body.dataset.model = model.name;
     body.replaceChildren(
-      model.state === 'ready'
-        ? panel.render(model)
-        : h('p', { class: 'status', dataset: { kind: 'error' } }, `${model.name} is ${model.state}${model.error ? `: ${model.error}` : ''}.`),
+      model.state === 'ready' ? panel.render(model) : h('p', { class: 'status', dataset: { kind: 'error' } }, `${model.name} is ${model.state}${model.error ? `: ${model.error}` : ''}.`),
     );
   };
   picker.addEventListener('change', show);

@@ -42,4 +42,16 @@ await Promise.all(
 );
 const elapsed = (performance.now() - start) / 1000;
 for (const c of clients) c.close();
-console.log(JSON.stringify({ rps: latencies.length / elapsed, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), requests: latencies.length, errors, non2xx: 0, request_bytes: request.length, response_bytes: responseBytes }));
+console.log(
+  JSON.stringify({
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    requests: latencies.length,
+    errors,
+    non2xx: 0,
+    request_bytes: request.length,
+    response_bytes: responseBytes,
+  }),
+);

@@ -26,7 +26,13 @@ async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<voi
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} not ready after ${ms} ms`);
@@ -34,7 +40,10 @@ async function waitFor(url: string, proc: ChildProcess, ms: number): Promise<voi
 
 function start(script: string, port: number, env: Record<string, string>, readyPath: string, nodeFlags: string[] = []): Promise<Child> {
   // gRPC is off unless `env` gives ORTSERVE_GRPC_PORT: servers started side by side would all want 8081.
-  const proc = spawn(process.execPath, [...nodeFlags, path.join(root, script)], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeFlags, path.join(root, script)], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORTSERVE_LOG_LEVEL: 'warn', ORTSERVE_GRPC_PORT: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   return waitFor(url + readyPath, proc, 120_000).then(() => ({
     url,
@@ -66,7 +75,7 @@ export function runJson<T>(script: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [path.join(root, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    proc.stdout!.on('data', (d) => (out += d));
+    proc.stdout.on('data', (d) => (out += d));
     proc.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
       resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);

@@ -20,7 +20,7 @@ function inlinedEncoder(): Uint8Array {
   for (const t of model.graph?.initializer ?? []) {
     if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
     const info = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
-    const bytes = fs.readFileSync(modelPath('bert-mini', info.location!));
+    const bytes = fs.readFileSync(modelPath('bert-mini', info.location));
     const offset = Number(info.offset ?? 0);
     t.rawData = bytes.subarray(offset, offset + Number(info.length ?? bytes.length - offset));
     t.externalData = [];
@@ -35,7 +35,17 @@ function modelFolder(): string {
   fs.mkdirSync(path.join(dir, 'onnx'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'onnx/model.onnx'), inlinedEncoder());
   fs.copyFileSync(modelPath('bert-mini', manifest.tokenizer), path.join(dir, 'tokenizer.json'));
-  const config = { architectures: ['BertModel'], model_type: 'bert', vocab_size: 8192, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: manifest.max_length, type_vocab_size: 2 };
+  const config = {
+    architectures: ['BertModel'],
+    model_type: 'bert',
+    vocab_size: 8192,
+    hidden_size: 256,
+    num_hidden_layers: 4,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+    max_position_embeddings: manifest.max_length,
+    type_vocab_size: 2,
+  };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: manifest.max_length, do_lower_case: true, tokenizer_class: 'BertTokenizer' }));
   return root;

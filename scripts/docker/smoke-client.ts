@@ -69,8 +69,7 @@ type Check = (base: string, model: ModelInfo) => Promise<string>;
 
 const CHECKS: Record<string, Check> = {
   'image-classification': async (base, m) => {
-    const r = await json<{ results: { predictions: { label: string; score: number }[] }[] }>(
-      `${base}/v1/models/${m.name}/classify?top_k=3`, trousersPng(), { 'content-type': 'image/png' });
+    const r = await json<{ results: { predictions: { label: string; score: number }[] }[] }>(`${base}/v1/models/${m.name}/classify?top_k=3`, trousersPng(), { 'content-type': 'image/png' });
     const top = r.results[0]?.predictions[0];
     if (r.results.length !== 1 || !top || r.results[0]?.predictions.length !== 3) throw new Error(`unexpected classify answer ${JSON.stringify(r)}`);
     return `classify (PNG) → top "${top.label}" ${top.score.toFixed(2)}`;
@@ -131,7 +130,10 @@ async function models(base: string): Promise<ModelInfo[]> {
 /** The tasks of the models in the repository's models/ folder: the image bakes in all of them. */
 function repositoryTasks(): Set<string> {
   const dir = path.resolve(import.meta.dirname, '../../models');
-  const manifests = fs.readdirSync(dir).map((m) => path.join(dir, m, 'manifest.json')).filter((f) => fs.existsSync(f));
+  const manifests = fs
+    .readdirSync(dir)
+    .map((m) => path.join(dir, m, 'manifest.json'))
+    .filter((f) => fs.existsSync(f));
   return new Set(manifests.map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { task?: string }).task).filter((t): t is string => t !== undefined && t in CHECKS));
 }
 
@@ -243,7 +245,10 @@ async function drain(base: string, stopCommand: string[]): Promise<void> {
 const [command, url, ...rest] = process.argv.slice(2);
 if (!url || !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(url)) fail('URL must be a loopback http://host:port');
 if (command === 'probe') {
-  const ok = await request(`${url}/health/ready`).then((r) => r.status === 200, () => false);
+  const ok = await request(`${url}/health/ready`).then(
+    (r) => r.status === 200,
+    () => false,
+  );
   process.exit(ok ? 0 : 1);
 } else if (command === 'models') {
   console.log((await models(url)).map((m) => m.name).join(' '));

@@ -67,7 +67,11 @@ async function classifyAll(session: Session, sequences: number[][], numLabels: n
   const result: Float32Array[] = new Array<Float32Array>(sequences.length);
   for (let i = 0; i < order.length; i += BATCH) {
     const idx = order.slice(i, i + BATCH);
-    const rows = await logits(session, idx.map((j) => sequences[j]!), numLabels);
+    const rows = await logits(
+      session,
+      idx.map((j) => sequences[j]!),
+      numLabels,
+    );
     idx.forEach((j, r) => (result[j] = rows[r]!));
   }
   return result;
@@ -146,10 +150,8 @@ function report({ model, baseline, baselineName, examples, agreement, modelOnly,
       `batch 1 vs ${CHECKED_BATCH}: max |logit difference| ${agreement.toExponential(1)}`,
     `model    ${MODEL}: accuracy ${f(model.accuracy)}  macro-F1 ${f(model.macroF1)}`,
     `baseline ${baselineName}: accuracy ${f(baseline.accuracy)}  macro-F1 ${f(baseline.macroF1)}`,
-    `model - baseline: accuracy ${(100 * (model.accuracy - baseline.accuracy)).toFixed(2)} points, ` +
-      `macro-F1 ${(100 * (model.macroF1 - baseline.macroF1)).toFixed(2)} points`,
-    `right only by the model ${modelOnly}, only by the baseline ${baselineOnly} ` +
-      `(McNemar z = ${((modelOnly - baselineOnly) / Math.sqrt(modelOnly + baselineOnly)).toFixed(2)})`,
+    `model - baseline: accuracy ${(100 * (model.accuracy - baseline.accuracy)).toFixed(2)} points, ` + `macro-F1 ${(100 * (model.macroF1 - baseline.macroF1)).toFixed(2)} points`,
+    `right only by the model ${modelOnly}, only by the baseline ${baselineOnly} ` + `(McNemar z = ${((modelOnly - baselineOnly) / Math.sqrt(modelOnly + baselineOnly)).toFixed(2)})`,
     `per class          support   model P / R / F1       baseline P / R / F1`,
   ];
   model.perClass.forEach((m, i) => {

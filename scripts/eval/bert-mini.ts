@@ -39,11 +39,7 @@ export async function loadBertMini(): Promise<BertMini> {
   const manifest = JSON.parse(readFileSync(new URL('manifest.json', MODEL_DIR), 'utf8')) as Manifest;
   const path = (file: string) => fileURLToPath(new URL(file, MODEL_DIR));
   const tokenizer = new Tokenizer(JSON.parse(readFileSync(path(manifest.tokenizer), 'utf8')), {});
-  const [encoder, mlm, attention] = await Promise.all([
-    createSession(path(manifest.graphs.encoder)),
-    createSession(path(manifest.graphs.mlm)),
-    createSession(path(manifest.graphs.attention)),
-  ]);
+  const [encoder, mlm, attention] = await Promise.all([createSession(path(manifest.graphs.encoder)), createSession(path(manifest.graphs.mlm)), createSession(path(manifest.graphs.attention))]);
   const maskId = tokenizer.token_to_id('[MASK]');
   if (maskId === undefined) throw new Error('bert-mini tokenizer has no [MASK] token');
   return {
@@ -161,7 +157,9 @@ function random(seed: number): () => number {
 }
 
 async function maskedTokenAccuracy(model: BertMini) {
-  const sentences = fixture('bert-mini-heldout.txt').split('\n').filter((s) => s.length > 0);
+  const sentences = fixture('bert-mini-heldout.txt')
+    .split('\n')
+    .filter((s) => s.length > 0);
   const unigram = JSON.parse(fixture('bert-mini-unigram.json')) as { top: { id: number }[] };
   const baseline = unigram.top.slice(0, 5).map((t) => t.id);
   const rand = random(MASK_SEED);
@@ -207,7 +205,11 @@ const RANK_DEPTH = 100;
  * the best rank of an expected word in the top 100 (null when deeper), to show how far a miss is.
  */
 export async function fillMaskCases(model: BertMini, cases: FillMaskCases['fill_mask']) {
-  const predictions = await fillMask(model, cases.map((c) => tokenize(model, c.text)), RANK_DEPTH);
+  const predictions = await fillMask(
+    model,
+    cases.map((c) => tokenize(model, c.text)),
+    RANK_DEPTH,
+  );
   return cases.map((c, i) => {
     const ranked = (predictions[i]?.[0] ?? []).map((id) => model.tokenizer.id_to_token(id) ?? String(id));
     const ranks = c.answers.map((a) => ranked.indexOf(a) + 1).filter((r) => r > 0);
@@ -219,8 +221,14 @@ export async function fillMaskCases(model: BertMini, cases: FillMaskCases['fill_
 async function pairSimilarity(model: BertMini) {
   const pairs = JSON.parse(fixture('bert-mini-pairs.json')) as { paraphrases: [string, string][]; unrelated: [string, string][] };
   const score = async (list: [string, string][]) => {
-    const a = await embed(model, list.map((p) => p[0]));
-    const b = await embed(model, list.map((p) => p[1]));
+    const a = await embed(
+      model,
+      list.map((p) => p[0]),
+    );
+    const b = await embed(
+      model,
+      list.map((p) => p[1]),
+    );
     return a.map((v, i) => cosine(v, b[i]!));
   };
   const para = await score(pairs.paraphrases);
@@ -245,8 +253,7 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
         `masked tokens: ${mlm.n} (15 % of ${mlm.sentences} held-out sentences, all replaced by [MASK], seed ${MASK_SEED})`,
         `model        top-1 ${f(mlm.top1)}  top-5 ${f(mlm.top5)}`,
         `unigram base top-1 ${f(mlm.base1)}  top-5 ${f(mlm.base5)}  (top-5 ratio ${(mlm.top5 / mlm.base5).toFixed(2)}x)`,
-        `mean-pooled cosine: paraphrases ${f(sim.para)}, unrelated ${f(sim.unrel)} (${sim.count} pairs each); ` +
-          `paraphrase > unrelated in ${(100 * sim.ordered).toFixed(0)} % of cross comparisons`,
+        `mean-pooled cosine: paraphrases ${f(sim.para)}, unrelated ${f(sim.unrel)} (${sim.count} pairs each); ` + `paraphrase > unrelated in ${(100 * sim.ordered).toFixed(0)} % of cross comparisons`,
         `fill-mask: expected word in the top 5 for ${hits} of ${fills.length} committed sentences`,
         ...fills.map((c) => `  ${c.hit ? 'hit ' : 'miss'} ${c.text} → ${c.top.join(', ')} (expected ${c.answers.join(' / ')}, rank ${c.rank ?? `> ${RANK_DEPTH}`})`),
       ],

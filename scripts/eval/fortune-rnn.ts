@@ -18,7 +18,10 @@ export async function evaluate(): Promise<{ model: string; lines: string[]; figu
     const lines = [`held-out bits per character: ${bpc.toFixed(4)} (${predicted} characters predicted, 16 streams)`];
     for (let s = 0; s < SAMPLES; s++) {
       const text = await sample(session, manifest, {
-        prompt: PROMPT, temperature: TEMPERATURE, maxChars: 400, seed: 100 + s,
+        prompt: PROMPT,
+        temperature: TEMPERATURE,
+        maxChars: 400,
+        seed: 100 + s,
       });
       lines.push(`--- sample ${s + 1} (seed ${100 + s}, temperature ${TEMPERATURE}) ---`, ...text.replace(/%\n$/, '').trimEnd().split('\n'));
     }

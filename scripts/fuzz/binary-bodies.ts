@@ -39,8 +39,16 @@ function inputPart(meta: V2TensorMeta, dyn: number): fc.Arbitrary<Part> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant({ meta: { ...head, data: Array(count).fill(meta.datatype === 'BOOL' ? false : 0) } }) },
     { weight: 16, arbitrary: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.nat()).map(([how, seed]) => ({ meta: { ...head, parameters: { binary_data_size: size } }, bytes: fill(size, how, seed) })) },
-    { weight: 2, arbitrary: fc.tuple(fc.integer({ min: -5, max: 5 }), fc.boolean()).map(([k, same]) => ({ meta: { ...head, parameters: { binary_data_size: Math.max(0, size + k) } }, bytes: fill(Math.max(0, same ? size + k : size), 0, 0) })) },
-    { weight: 2, arbitrary: fc.oneof(hostileValue, fc.constantFrom(-1, 0.5, 2 ** 53, 1e21, '8', null, [size])).map((v) => ({ meta: { ...head, parameters: { binary_data_size: v } }, bytes: fill(size, 0, 0) })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.integer({ min: -5, max: 5 }), fc.boolean())
+        .map(([k, same]) => ({ meta: { ...head, parameters: { binary_data_size: Math.max(0, size + k) } }, bytes: fill(Math.max(0, same ? size + k : size), 0, 0) })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.oneof(hostileValue, fc.constantFrom(-1, 0.5, 2 ** 53, 1e21, '8', null, [size])).map((v) => ({ meta: { ...head, parameters: { binary_data_size: v } }, bytes: fill(size, 0, 0) })),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...DATATYPES).map((datatype) => ({ meta: { ...head, datatype, parameters: { binary_data_size: size } }, bytes: fill(size, 0, 0) })) },
     { weight: 1, arbitrary: fc.constant({ meta: { ...head, data: [0], parameters: { binary_data_size: size } }, bytes: fill(size, 0, 0) }) },
   );

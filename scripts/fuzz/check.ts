@@ -48,8 +48,7 @@ function matchesShape(body: Record<string, unknown>, status: number): Shape | un
   return undefined;
 }
 
-const allowedShapes = (url: string): Shape[] =>
-  url.startsWith('/v1/embeddings') ? ['ortserve', 'openai'] : url.startsWith('/v2/') || url === '/v2' ? ['ortserve', 'kserve-v2'] : ['ortserve'];
+const allowedShapes = (url: string): Shape[] => (url.startsWith('/v1/embeddings') ? ['ortserve', 'openai'] : url.startsWith('/v2/') || url === '/v2' ? ['ortserve', 'kserve-v2'] : ['ortserve']);
 
 function fail(what: string, res: LightMyRequestResponse): never {
   throw new Error(`${what} — got ${res.statusCode} ${res.headers['content-type'] ?? ''}: ${res.body.slice(0, 500)}`);

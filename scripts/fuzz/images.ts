@@ -25,8 +25,13 @@ export async function loadImageSeeds(): Promise<ImageSeeds> {
   const png = await fashionPng(0);
   const image = () => sharp(png);
   const [jpeg, webp, tiff] = await Promise.all([image().jpeg().toBuffer(), image().webp().toBuffer(), image().tiff().toBuffer()]);
-  const gif = await image().gif().toBuffer().catch(() => undefined);
-  const rgba = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 250, g: 250, b: 250, alpha: 0.3 } } }).png().toBuffer();
+  const gif = await image()
+    .gif()
+    .toBuffer()
+    .catch(() => undefined);
+  const rgba = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 250, g: 250, b: 250, alpha: 0.3 } } })
+    .png()
+    .toBuffer();
   const all = [png, jpeg, webp, tiff, rgba, ...(gif ? [gif] : []), ...SVGS.map((s) => Buffer.from(s))];
   return { png, jpeg, webp, all };
 }
@@ -69,7 +74,9 @@ export function webpWithSize(webp: Buffer, width: number, height: number): Buffe
 
 const dimension = fc.oneof(fc.constantFrom(0, 1, 7000, 20_000, 65_535, 100_000, 2 ** 31 - 1, 2 ** 32 - 1), fc.nat({ max: 2 ** 32 - 1 }));
 
-const MAGIC = ['\x89PNG\r\n\x1a\n', '\xff\xd8\xff\xe0', 'RIFF\x00\x00\x00\x00WEBPVP8 ', 'GIF89a', 'II*\x00', 'MM\x00*', '<svg ', '<?xml ', 'BM', '\x00\x00\x00\x0cjP  '].map((m) => Buffer.from(m, 'latin1'));
+const MAGIC = ['\x89PNG\r\n\x1a\n', '\xff\xd8\xff\xe0', 'RIFF\x00\x00\x00\x00WEBPVP8 ', 'GIF89a', 'II*\x00', 'MM\x00*', '<svg ', '<?xml ', 'BM', '\x00\x00\x00\x0cjP  '].map((m) =>
+  Buffer.from(m, 'latin1'),
+);
 
 /** Image-like bytes: nearly half valid files, the rest damaged or lying variants of them, or noise. */
 export function imageBytes(seeds: ImageSeeds): fc.Arbitrary<Buffer> {
@@ -85,7 +92,10 @@ export function imageBytes(seeds: ImageSeeds): fc.Arbitrary<Buffer> {
       }),
     },
     { weight: 3, arbitrary: fc.tuple(seed, fc.nat()).map(([s, n]) => s.subarray(0, n % s.length)) },
-    { weight: 2, arbitrary: fc.tuple(seed, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([s, at, junk]) => Buffer.concat([s.subarray(0, at % s.length), junk, s.subarray(at % s.length)])) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(seed, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([s, at, junk]) => Buffer.concat([s.subarray(0, at % s.length), junk, s.subarray(at % s.length)])),
+    },
     { weight: 2, arbitrary: fc.tuple(dimension, dimension, fc.boolean()).map(([w, h, bad]) => pngWithSize(seeds.png, w, h, bad)) },
     { weight: 1, arbitrary: fc.tuple(dimension, dimension).map(([w, h]) => jpegWithSize(seeds.jpeg, w, h)) },
     { weight: 1, arbitrary: fc.tuple(dimension, dimension).map(([w, h]) => webpWithSize(seeds.webp, w, h)) },

@@ -23,12 +23,18 @@ function omit(body: Body, key: string): Body {
 const breakText = (text: string, how: number, at: number): string => {
   const cut = text.length === 0 ? 0 : at % text.length;
   switch (how) {
-    case 0: return text.slice(0, cut);
-    case 1: return '\ufeff' + text;
-    case 2: return text + text;
-    case 3: return `${text.slice(0, cut)}\u0000${text.slice(cut)}`;
-    case 4: return text.replaceAll('"', "'");
-    default: return ` \n\t${text}\n `;
+    case 0:
+      return text.slice(0, cut);
+    case 1:
+      return '\ufeff' + text;
+    case 2:
+      return text + text;
+    case 3:
+      return `${text.slice(0, cut)}\u0000${text.slice(cut)}`;
+    case 4:
+      return text.replaceAll('"', "'");
+    default:
+      return ` \n\t${text}\n `;
   }
 };
 
@@ -46,6 +52,13 @@ export function jsonBodies(valid: fc.Arbitrary<Body>, keys: readonly string[], s
     { weight: 2, arbitrary: fc.tuple(valid, key, rawToken).map(([b, k, raw]) => splice(stringify, b, k, raw)) },
     { weight: 1, arbitrary: fc.tuple(valid, fc.oneof(key, hostileKey), nestedRaw).map(([b, k, raw]) => splice(stringify, b, k, raw)) },
     { weight: 1, arbitrary: fc.tuple(valid, fc.integer({ min: 0, max: 5 }), fc.nat()).map(([b, how, at]) => breakText(stringify(b), how, at)) },
-    { weight: 1, arbitrary: fc.oneof(hostileValue.map((v) => JSON.stringify(v) ?? 'null'), nestedRaw, fc.constantFrom('', ' ', 'null', '{}', '[]', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}')) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        hostileValue.map((v) => JSON.stringify(v) ?? 'null'),
+        nestedRaw,
+        fc.constantFrom('', ' ', 'null', '{}', '[]', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}'),
+      ),
+    },
   );
 }

@@ -39,11 +39,15 @@ function rawForm(boundary: string, header: string, parts: { name: string; data: 
   if (defect === 'preamble') chunks.push(Buffer.from(`garbage before the first boundary${nl}`));
   for (const p of parts) {
     const disposition =
-      defect === 'no-headers' ? '' :
-      defect === 'no-colon' ? `Content-Disposition form-data name="f"${nl}` :
-      defect === 'unclosed-quote' ? `Content-Disposition: form-data; name="f; filename="${p.name}${nl}` :
-      defect === 'huge-header' ? `Content-Disposition: form-data; name="f"; filename="${'a'.repeat(100_000)}"${nl}` :
-      `Content-Disposition: form-data; name="f"; filename="${p.name}"${nl}Content-Type: image/png${nl}`;
+      defect === 'no-headers'
+        ? ''
+        : defect === 'no-colon'
+          ? `Content-Disposition form-data name="f"${nl}`
+          : defect === 'unclosed-quote'
+            ? `Content-Disposition: form-data; name="f; filename="${p.name}${nl}`
+            : defect === 'huge-header'
+              ? `Content-Disposition: form-data; name="f"; filename="${'a'.repeat(100_000)}"${nl}`
+              : `Content-Disposition: form-data; name="f"; filename="${p.name}"${nl}Content-Type: image/png${nl}`;
     const inner = defect === 'nested' ? `Content-Type: multipart/mixed; boundary=inner${nl}` : '';
     chunks.push(Buffer.from(`--${b}${nl}${disposition}${inner}${nl}`, 'utf8'), p.data, Buffer.from(nl));
   }
@@ -57,11 +61,16 @@ function rawForm(boundary: string, header: string, parts: { name: string; data: 
 export function rawForms(images: fc.Arbitrary<Buffer>): fc.Arbitrary<RawForm> {
   const boundary = fc.oneof(fc.stringMatching(/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/), fc.constantFrom('x', '-', '--', ' ', 'a b', 'x'.repeat(71), 'x'.repeat(300), 'é'));
   const header = fc.constantFrom(
-    'multipart/form-data; boundary={b}', 'multipart/form-data; boundary="{b}"', 'multipart/form-data;boundary={b};charset=utf-8', 'MULTIPART/FORM-DATA; BOUNDARY={b}',
-    'multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary="{b}', 'multipart/form-data; boundary={b}; boundary=other', 'multipart/mixed; boundary={b}',
+    'multipart/form-data; boundary={b}',
+    'multipart/form-data; boundary="{b}"',
+    'multipart/form-data;boundary={b};charset=utf-8',
+    'MULTIPART/FORM-DATA; BOUNDARY={b}',
+    'multipart/form-data',
+    'multipart/form-data; boundary=',
+    'multipart/form-data; boundary="{b}',
+    'multipart/form-data; boundary={b}; boundary=other',
+    'multipart/mixed; boundary={b}',
   );
   const parts = fc.array(fc.record({ name: fc.constantFrom('a.png', '', 'x"y'), data: images }), { maxLength: 3 });
-  return fc
-    .record({ boundary, header, parts, defect: fc.constantFrom(...DEFECTS), cut: fc.nat() })
-    .map(({ boundary: b, header: h, parts: ps, defect, cut }) => rawForm(b, h, ps, defect, cut));
+  return fc.record({ boundary, header, parts, defect: fc.constantFrom(...DEFECTS), cut: fc.nat() }).map(({ boundary: b, header: h, parts: ps, defect, cut }) => rawForm(b, h, ps, defect, cut));
 }

@@ -57,7 +57,11 @@ export class Tally {
     return [...this.routes.values()].reduce((a, b) => a + b, 0);
   }
   toString(): string {
-    const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ');
+    const list = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ');
     return `${this.total} cases — ${list(this.routes)} — statuses ${list(this.statuses)}`;
   }
 }

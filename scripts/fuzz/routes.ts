@@ -29,7 +29,10 @@ export interface RouteGroup {
 
 const JSON_TYPE = fc.oneof({ weight: 12, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: contentType });
 const mostlyPost = fc.oneof({ weight: 20, arbitrary: fc.constant<Method>('POST') }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) });
-const anyBody = fc.oneof(hostileString, fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)));
+const anyBody = fc.oneof(
+  hostileString,
+  fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
+);
 
 /** POSTs of `bodies` (JSON text) to `/v1/models/<model>/<route>`, model mostly `preferred`. */
 function taskRoute(d: Discovered, route: string, preferred: string, json: fc.Arbitrary<string>, accept?: fc.Arbitrary<string>): fc.Arbitrary<FuzzCase> {
@@ -43,9 +46,17 @@ function taskRoute(d: Discovered, route: string, preferred: string, json: fc.Arb
 
 function classify(d: Discovered): fc.Arbitrary<FuzzCase> {
   const images = imageBytes(d.images);
-  const base64 = fc.oneof(images.map((b) => b.toString('base64')), images.map((b) => `data:image/png;base64,${b.toString('base64')}`), hostileString, fc.constantFrom('%%%', '====', 'AAAA', 'A', '\r\n', 'iVBORw0KGgo='));
+  const base64 = fc.oneof(
+    images.map((b) => b.toString('base64')),
+    images.map((b) => `data:image/png;base64,${b.toString('base64')}`),
+    hostileString,
+    fc.constantFrom('%%%', '====', 'AAAA', 'A', '\r\n', 'iVBORw0KGgo='),
+  );
   const json = jsonBodies(fc.record({ images: fc.array(base64, { minLength: 1, maxLength: 4 }) }), ['images']);
-  const imageType = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/tiff', 'image/svg+xml', 'application/octet-stream') }, { weight: 1, arbitrary: contentType });
+  const imageType = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/tiff', 'image/svg+xml', 'application/octet-stream') },
+    { weight: 1, arbitrary: contentType },
+  );
   const payload = fc.oneof(
     { weight: 4, arbitrary: fc.record({ headers: imageType.map((t) => ({ 'content-type': t })), body: images }) },
     { weight: 3, arbitrary: formParts(images, d.maxImages).map((form) => ({ headers: {}, form })) },
@@ -63,13 +74,29 @@ function classify(d: Discovered): fc.Arbitrary<FuzzCase> {
 const keys = <T extends object>(o: fc.Arbitrary<T>, names: (keyof T & string)[]) => jsonBodies(o as fc.Arbitrary<Record<string, unknown>>, names);
 
 function v2(d: Discovered): fc.Arbitrary<FuzzCase> {
-  const version = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('1', '2', '0', '01', '99999999999999999999999', 'abc', '-1', '%31').map((v) => `/versions/${v}`) });
-  const infer = fc.constantFrom(...d.v2).chain((meta) =>
-    fc.record({ method: mostlyPost, model: fc.oneof({ weight: 6, arbitrary: fc.constant(meta.name) }, { weight: 1, arbitrary: modelSegment(d.models) }), version, type: JSON_TYPE, body: v2Bodies(meta) }),
+  const version = fc.oneof(
+    { weight: 4, arbitrary: fc.constant('') },
+    { weight: 1, arbitrary: fc.constantFrom('1', '2', '0', '01', '99999999999999999999999', 'abc', '-1', '%31').map((v) => `/versions/${v}`) },
   );
+  const infer = fc
+    .constantFrom(...d.v2)
+    .chain((meta) =>
+      fc.record({
+        method: mostlyPost,
+        model: fc.oneof({ weight: 6, arbitrary: fc.constant(meta.name) }, { weight: 1, arbitrary: modelSegment(d.models) }),
+        version,
+        type: JSON_TYPE,
+        body: v2Bodies(meta),
+      }),
+    );
   const metadata = fc.record({ method: fc.constantFrom<Method>('GET', 'GET', 'HEAD', 'POST'), model: modelSegment(d.models), version, suffix: fc.constantFrom('', '/ready', '/infer', '/stats', '/') });
   return fc.oneof(
-    { weight: 5, arbitrary: infer.map((c) => fuzzCase({ route: 'POST /v2/models/:model/infer', method: c.method, url: `/v2/models/${c.model}${c.version}/infer`, headers: { 'content-type': c.type }, body: c.body })) },
+    {
+      weight: 5,
+      arbitrary: infer.map((c) =>
+        fuzzCase({ route: 'POST /v2/models/:model/infer', method: c.method, url: `/v2/models/${c.model}${c.version}/infer`, headers: { 'content-type': c.type }, body: c.body }),
+      ),
+    },
     { weight: 1, arbitrary: metadata.map((c) => fuzzCase({ route: 'GET /v2/models/:model[/ready]', method: c.method, url: `/v2/models/${c.model}${c.version}${c.suffix}`, headers: {} })) },
   );
 }
@@ -83,22 +110,61 @@ function v2Binary(d: Discovered): fc.Arbitrary<FuzzCase> {
 }
 
 const PATHS = [
-  '/health/live', '/health/ready', '/v1/models', '/v1/models/', '/v1/embeddings', '/metrics', '/openapi.json', '/docs', '/docs/', '/docs/json', '/docs/yaml', '/docs/static/index.html',
-  '/docs/static/..%2f..%2fpackage.json', '/docs/static/%2e%2e/%2e%2e/package.json', '/docs/static/../../../etc/passwd', '/v2', '/v2/health/live', '/v2/health/ready', '/v2/repository/index',
-  '/', '//', '/v1', '/v1/models/fashion-cnn', '/v1/models//classify', '/v1/models/fashion-cnn/classify/extra', '/%', '/%00', '/?', '/v1/models?x=%zz', '/playground', '/playground/',
+  '/health/live',
+  '/health/ready',
+  '/v1/models',
+  '/v1/models/',
+  '/v1/embeddings',
+  '/metrics',
+  '/openapi.json',
+  '/docs',
+  '/docs/',
+  '/docs/json',
+  '/docs/yaml',
+  '/docs/static/index.html',
+  '/docs/static/..%2f..%2fpackage.json',
+  '/docs/static/%2e%2e/%2e%2e/package.json',
+  '/docs/static/../../../etc/passwd',
+  '/v2',
+  '/v2/health/live',
+  '/v2/health/ready',
+  '/v2/repository/index',
+  '/',
+  '//',
+  '/v1',
+  '/v1/models/fashion-cnn',
+  '/v1/models//classify',
+  '/v1/models/fashion-cnn/classify/extra',
+  '/%',
+  '/%00',
+  '/?',
+  '/v1/models?x=%zz',
+  '/playground',
+  '/playground/',
 ];
 
 function misc(d: Discovered): fc.Arbitrary<FuzzCase> {
   const path = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...PATHS) },
     { weight: 2, arbitrary: modelSegment(d.models).map((m) => `/v1/models/${m}`) },
-    { weight: 1, arbitrary: fc.array(fc.oneof(fc.constantFrom('v1', 'v2', 'models', 'health', '..', '.', '', '%2F', 'docs', 'static'), hostileString.map(encodeSegment)), { maxLength: 6 }).map((s) => `/${s.join('/')}`) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.oneof(fc.constantFrom('v1', 'v2', 'models', 'health', '..', '.', '', '%2F', 'docs', 'static'), hostileString.map(encodeSegment)), { maxLength: 6 })
+        .map((s) => `/${s.join('/')}`),
+    },
   );
   const withBody = fc.option(fc.record({ type: contentType, body: anyBody }), { nil: undefined });
   return fc
     .record({ method: fc.oneof({ weight: 4, arbitrary: fc.constant<Method>('GET') }, { weight: 2, arbitrary: fc.constantFrom(...METHODS) }), path, withBody })
     .map(({ method, path: p, withBody: b }) =>
-      fuzzCase({ route: 'GET /v1/models, /health/*, /docs, /metrics, other paths', method, url: p, headers: b ? { 'content-type': b.type } : {}, ...(b && method !== 'GET' && method !== 'HEAD' ? { body: b.body } : {}) }),
+      fuzzCase({
+        route: 'GET /v1/models, /health/*, /docs, /metrics, other paths',
+        method,
+        url: p,
+        headers: b ? { 'content-type': b.type } : {},
+        ...(b && method !== 'GET' && method !== 'HEAD' ? { body: b.body } : {}),
+      }),
     );
 }
 
@@ -141,10 +207,21 @@ export function routeGroups(d: Discovered): RouteGroup[] {
     taskRoute(d, 'generate', 'fashion-dcgan', keys(bodies.imageGenerate, ['count', 'seed', 'label', 'timeout_ms']), fc.constantFrom('image/png', 'application/json', 'image/*')),
     taskRoute(d, 'interpolate', 'fashion-dcgan', keys(bodies.interpolate, ['from_seed', 'to_seed', 'steps', 'label', 'timeout_ms']), fc.constantFrom('image/png', 'application/json')),
   );
-  const textGen = taskRoute(d, 'generate', 'fortune-rnn', keys(bodies.textGenerate, ['prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'stream', 'timeout_ms']), fc.constantFrom('text/event-stream', 'application/json'));
+  const textGen = taskRoute(
+    d,
+    'generate',
+    'fortune-rnn',
+    keys(bodies.textGenerate, ['prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop', 'stream', 'timeout_ms']),
+    fc.constantFrom('text/event-stream', 'application/json'),
+  );
   const heads = fc.oneof(
     taskRoute(d, 'classify', modelWith(d, 'classify', 'bert-mini'), keys(text.textClassify, ['inputs', 'top_k', 'truncate', 'timeout_ms'])),
-    taskRoute(d, 'token-classification', modelWith(d, 'token-classification', 'bert-mini'), keys(text.tokenClassification, ['inputs', 'aggregation_strategy', 'ignore_labels', 'truncate', 'timeout_ms'])),
+    taskRoute(
+      d,
+      'token-classification',
+      modelWith(d, 'token-classification', 'bert-mini'),
+      keys(text.tokenClassification, ['inputs', 'aggregation_strategy', 'ignore_labels', 'truncate', 'timeout_ms']),
+    ),
     taskRoute(d, 'predict', modelWith(d, 'predict', 'bert-mini'), keys(text.predict, ['inputs', 'truncate', 'truncation_direction', 'raw_scores'])),
     taskRoute(d, 'rerank', modelWith(d, 'rerank', 'bert-mini'), keys(text.rerank, ['query', 'texts', 'truncate', 'truncation_direction', 'raw_scores', 'return_text'])),
   );
@@ -161,6 +238,12 @@ export function routeGroups(d: Discovered): RouteGroup[] {
     { name: 'kserve v2', weight: 50, cases: finish(v2(d)) },
     { name: 'listings, health, docs, other paths', weight: 40, cases: finish(misc(d)) },
     // Not finish(): its fc.option(headerNoise, { freq: 10 }) adds noise to 9 cases in 10 (freq is the odds of the nil value), which stops most binary bodies before the framing is read.
-    { name: 'kserve v2 binary extension', weight: 30, cases: fc.tuple(v2Binary(d), fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: headerNoise })).map(([c, extra]) => (extra ? fuzzCase({ ...c, headers: { ...c.headers, ...extra } }) : c)) },
+    {
+      name: 'kserve v2 binary extension',
+      weight: 30,
+      cases: fc
+        .tuple(v2Binary(d), fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: headerNoise }))
+        .map(([c, extra]) => (extra ? fuzzCase({ ...c, headers: { ...c.headers, ...extra } }) : c)),
+    },
   ];
 }

@@ -4,15 +4,62 @@ import fc from 'fast-check';
 
 /** Characters that break naive text handling: lone surrogates, bidi and zero-width marks, NUL, emoji, combining marks. */
 export const EDGE_CHARS = [
-  '\ud800', '\udfff', '\udc00\ud800', // lone and reversed surrogates
-  '\u202e', '\u200f', '\u061c', 'مرحبا', 'שלום', // RTL override, RTL marks, RTL scripts
-  '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', // zero-width
-  '\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u2028', '\u2029', // NUL, controls, line separators
-  '👩‍👩‍👧‍👦', '🏳️‍🌈', '🇺🇳', '😀', '\u{1f9d1}\u{1f3fd}\u200d\u{1f680}', // emoji sequences
-  'e\u0301', 'a\u0300\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308', '\u0345', // combining marks
-  'İ', 'ß', 'ﬃ', 'ǅ', 'Ⅻ', '𝟘', '\u{10ffff}', '\uffff', '\ufffd', // case folding, NFKC expansion, plane ends
-  '[MASK]', '[CLS]', '[SEP]', '[PAD]', '[UNK]', '<|endoftext|>', // special tokens
-  '%', '%s', '%d', '%j', '${x}', '{{x}}', '\\', '"', "'", '\n', '\r\n', '\t', ' ', // format and escape characters
+  '\ud800',
+  '\udfff',
+  '\udc00\ud800', // lone and reversed surrogates
+  '\u202e',
+  '\u200f',
+  '\u061c',
+  'مرحبا',
+  'שלום', // RTL override, RTL marks, RTL scripts
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff', // zero-width
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\u007f',
+  '\u0085',
+  '\u2028',
+  '\u2029', // NUL, controls, line separators
+  '👩‍👩‍👧‍👦',
+  '🏳️‍🌈',
+  '🇺🇳',
+  '😀',
+  '\u{1f9d1}\u{1f3fd}\u200d\u{1f680}', // emoji sequences
+  'e\u0301',
+  'a\u0300\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308',
+  '\u0345', // combining marks
+  'İ',
+  'ß',
+  'ﬃ',
+  'ǅ',
+  'Ⅻ',
+  '𝟘',
+  '\u{10ffff}',
+  '\uffff',
+  '\ufffd', // case folding, NFKC expansion, plane ends
+  '[MASK]',
+  '[CLS]',
+  '[SEP]',
+  '[PAD]',
+  '[UNK]',
+  '<|endoftext|>', // special tokens
+  '%',
+  '%s',
+  '%d',
+  '%j',
+  '${x}',
+  '{{x}}',
+  '\\',
+  '"',
+  "'",
+  '\n',
+  '\r\n',
+  '\t',
+  ' ', // format and escape characters
 ] as const;
 
 const edgeChar = fc.constantFrom(...EDGE_CHARS);
@@ -46,9 +93,34 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Tokens spliced into JSON text in place of a value: NaN/Infinity forms, overflowing and non-JSON numbers, escapes. */
 export const rawToken: fc.Arbitrary<string> = fc.constantFrom(
-  'NaN', 'Infinity', '-Infinity', '1e999', '-1e999', '1e-999', '-0', '0x10', '01', '.5', '5.', '+1', 'undefined',
-  '123456789012345678901234567890', '"NaN"', '"Infinity"', '"1e999"', '"\\ud800"', '"\\u0000"', '"\\uDFFF\\uD800"',
-  "'single'", '[1,]', '{"a":1,}', '// comment\n1', 'true false', '"unterminated', '"\\x41"', '"\\u12"',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  '-1e999',
+  '1e-999',
+  '-0',
+  '0x10',
+  '01',
+  '.5',
+  '5.',
+  '+1',
+  'undefined',
+  '123456789012345678901234567890',
+  '"NaN"',
+  '"Infinity"',
+  '"1e999"',
+  '"\\ud800"',
+  '"\\u0000"',
+  '"\\uDFFF\\uD800"',
+  "'single'",
+  '[1,]',
+  '{"a":1,}',
+  '// comment\n1',
+  'true false',
+  '"unterminated',
+  '"\\x41"',
+  '"\\u12"',
 );
 
 /** Object keys that trip prototype handling or look like paths. */

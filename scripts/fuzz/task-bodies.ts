@@ -20,13 +20,22 @@ const shortText = fc.oneof(fc.string({ unit: fc.constantFrom(...EDGE_CHARS, 'a',
 
 export const textGenerate = fc.record(
   {
-    prompt: fc.oneof(hostileString.filter((s) => s.length <= 4096), shortText),
+    prompt: fc.oneof(
+      hostileString.filter((s) => s.length <= 4096),
+      shortText,
+    ),
     max_tokens: fc.integer({ min: 1, max: 8 }),
     temperature: fc.oneof(fc.constantFrom(0, 5, 1e-300, Number.MIN_VALUE), fc.double({ min: 0, max: 5, noNaN: true })),
     top_k: fc.oneof(fc.constantFrom(0, 1, 98, 99, 2 ** 31, 2 ** 53 - 1), fc.nat()),
     top_p: fc.oneof(fc.constantFrom(1, Number.MIN_VALUE, 1e-9), fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true })),
     seed,
-    stop: fc.oneof(shortText.filter((s) => s.length > 0), fc.array(shortText.filter((s) => s.length > 0), { maxLength: 8 })),
+    stop: fc.oneof(
+      shortText.filter((s) => s.length > 0),
+      fc.array(
+        shortText.filter((s) => s.length > 0),
+        { maxLength: 8 },
+      ),
+    ),
     stream: fc.boolean(),
     timeout_ms: longTimeout,
   },
@@ -50,7 +59,10 @@ export const interpolate = fc.record(
   { requiredKeys: ['from_seed', 'to_seed'] },
 );
 
-const sentence = fc.oneof(shortText, hostileString.filter((s) => s.length <= 2000));
+const sentence = fc.oneof(
+  shortText,
+  hostileString.filter((s) => s.length <= 2000),
+);
 
 export const embed = fc.record(
   {

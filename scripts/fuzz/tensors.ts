@@ -69,7 +69,14 @@ function badTensor(meta: V2TensorMeta, dyn: number): fc.Arbitrary<Tensor> {
     { weight: 2, arbitrary: fc.tuple(good, fc.constantFrom(...DATATYPES)).map(([t, datatype]) => ({ ...t, datatype })) },
     { weight: 2, arbitrary: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: meta.shape.length, maxLength: meta.shape.length }).chain((dyns) => goodTensor(meta, dyns)) },
     { weight: 2, arbitrary: fc.tuple(good, fc.integer({ min: -2, max: 2 })).map(([t, k]) => ({ ...t, data: k < 0 ? flatData(t).slice(0, k) : [...flatData(t), ...Array(k + 1).fill(0)] })) },
-    { weight: 3, arbitrary: fc.tuple(good, fc.nat(), badDatum).map(([t, i, v]) => { const d = flatData(t); d[i % Math.max(1, d.length)] = v; return { ...t, data: d }; }) },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(good, fc.nat(), badDatum).map(([t, i, v]) => {
+        const d = flatData(t);
+        d[i % Math.max(1, d.length)] = v;
+        return { ...t, data: d };
+      }),
+    },
     { weight: 1, arbitrary: fc.tuple(good, fc.oneof(hostileValue, nestedRaw.map(raw), fc.constant(raw(`[${'['.repeat(5000)}1${']'.repeat(5000)}]`)))).map(([t, data]) => ({ ...t, data })) },
     { weight: 1, arbitrary: fc.tuple(good, fc.oneof(hostileString, fc.constantFrom('', 'INPUT__0', 'logits'))).map(([t, name]) => ({ ...t, name })) },
   );

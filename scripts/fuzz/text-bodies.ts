@@ -50,6 +50,13 @@ export const predict = fc.record(
 );
 
 export const rerank = fc.record(
-  { query: text, texts: fc.oneof(texts(8), fc.constant([])), truncate: fc.oneof(fc.boolean(), fc.constant(null)), truncation_direction: direction, raw_scores: fc.boolean(), return_text: fc.boolean() },
+  {
+    query: text,
+    texts: fc.oneof(texts(8), fc.constant([])),
+    truncate: fc.oneof(fc.boolean(), fc.constant(null)),
+    truncation_direction: direction,
+    raw_scores: fc.boolean(),
+    return_text: fc.boolean(),
+  },
   { requiredKeys: ['query', 'texts'] },
 );

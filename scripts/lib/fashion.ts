@@ -63,12 +63,7 @@ export function normalise(pixels: ArrayLike<number>, spec: ImageSpec): Float32Ar
 }
 
 /** Runs the classifier over `count` normalised images in batches; returns all logits [count, classes]. */
-export async function classify(
-  session: Session,
-  manifest: ClassifierManifest,
-  input: Float32Array,
-  options: { count: number; batchSize: number },
-): Promise<Float32Array> {
+export async function classify(session: Session, manifest: ClassifierManifest, input: Float32Array, options: { count: number; batchSize: number }): Promise<Float32Array> {
   const classes = manifest.labels.length;
   const logits = new Float32Array(options.count * classes);
   for (let start = 0; start < options.count; start += options.batchSize) {
@@ -101,13 +96,7 @@ export function latentsForSeeds(seeds: number[], latentDim: number): Float32Arra
 }
 
 /** Runs the generator for the given latents and class ids, in batches; returns images [N,1,28,28]. */
-export async function generate(
-  session: Session,
-  manifest: GeneratorManifest,
-  latents: Float32Array,
-  labels: number[],
-  batchSize: number,
-): Promise<Float32Array> {
+export async function generate(session: Session, manifest: GeneratorManifest, latents: Float32Array, labels: number[], batchSize: number): Promise<Float32Array> {
   const dim = manifest.latent_dim;
   const images = new Float32Array(labels.length * IMAGE_SIZE);
   for (let start = 0; start < labels.length; start += batchSize) {

@@ -26,7 +26,9 @@ export function fashionSample(i: number): { label: number; pixels: Buffer } {
 
 /** Test image `i` as a PNG file, as a client would upload it. */
 export function fashionPng(i: number): Promise<Buffer> {
-  return sharp(fashionSample(i).pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  return sharp(fashionSample(i).pixels, { raw: { width: 28, height: 28, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 /** A held-out WordNet noun gloss and its lexicographer-file topic (gloss-test.jsonl). */

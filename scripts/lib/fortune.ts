@@ -61,12 +61,7 @@ export function zeroState(manifest: TextGenerationManifest, batch: number): Tens
 }
 
 /** One run over ids [rows, T] from `state`; returns logits [rows, T, V] and the next state. */
-export async function step(
-  session: Session,
-  manifest: TextGenerationManifest,
-  ids: number[][],
-  state: TensorValue,
-): Promise<{ logits: Float32Array; state: TensorValue }> {
+export async function step(session: Session, manifest: TextGenerationManifest, ids: number[][], state: TensorValue): Promise<{ logits: Float32Array; state: TensorValue }> {
   const spec = stateSpec(manifest);
   const t = ids[0]?.length ?? 0;
   const result = await session.run({
@@ -80,12 +75,7 @@ export async function step(
 }
 
 /** Bits per character of `ids`, cut into `rows` contiguous streams run in chunks of `chunk` steps. */
-export async function bitsPerChar(
-  session: Session,
-  manifest: TextGenerationManifest,
-  ids: number[],
-  options: { rows: number; chunk: number },
-): Promise<{ bpc: number; predicted: number }> {
+export async function bitsPerChar(session: Session, manifest: TextGenerationManifest, ids: number[], options: { rows: number; chunk: number }): Promise<{ bpc: number; predicted: number }> {
   const vocab = manifest.vocabulary.tokens.length;
   const length = Math.floor(ids.length / options.rows);
   const streams = Array.from({ length: options.rows }, (_, r) => ids.slice(r * length, (r + 1) * length));
@@ -94,7 +84,12 @@ export async function bitsPerChar(
   let predicted = 0;
   for (let s = 0; s < length - 1; s += options.chunk) {
     const t = Math.min(options.chunk, length - 1 - s);
-    const out = await step(session, manifest, streams.map((row) => row.slice(s, s + t)), state);
+    const out = await step(
+      session,
+      manifest,
+      streams.map((row) => row.slice(s, s + t)),
+      state,
+    );
     state = out.state;
     for (let r = 0; r < options.rows; r++) {
       for (let i = 0; i < t; i++) {
@@ -117,11 +112,7 @@ export async function bitsPerChar(
  * server's sequence engine (prefill, seeded sampling) run here on `session`, until a '%' line or
  * `maxChars` characters.
  */
-export function sample(
-  session: Session,
-  manifest: TextGenerationManifest,
-  options: { prompt: string; temperature: number; maxChars: number; seed: number },
-): Promise<string> {
+export function sample(session: Session, manifest: TextGenerationManifest, options: { prompt: string; temperature: number; maxChars: number; seed: number }): Promise<string> {
   const tokens = manifest.vocabulary.tokens;
   let text = '';
   return new Promise((resolve, reject) => {

@@ -84,25 +84,30 @@ export function renderOverload(r: OverloadReport): string {
     const other = o.rejected.count - (s['429'] ?? 0) - (s['503'] ?? 0);
     return `| ${m.model} | ${m.timeout_ms} | ${m.max_held} | ${fmt(cap)} | ${fmt(o.rate)} | ${fmt(o.answers_per_s)} (${fmt(o.answers_per_s / cap, 1)}×) | ${fmt(o.accepted_per_s)} (${fmt(o.accepted_per_s / cap, 2)}×) | ${s['429'] ?? 0} | ${s['503'] ?? 0} | ${other} | ${o.rejected.missing_retry_after} | ${o.errors} / ${o.timeouts} | ${fmt(o.accepted.p99_ms)} / ${fmt(o.accepted.max_ms)} | ${fmt(m.rss_mb.start)} / ${fmt(m.rss_mb.peak)} / ${fmt(m.rss_mb.end)} | ${fmt(m.recovery.baseline_p50_ms, 1)} | ${m.recovery.seconds === null ? 'never' : fmt(m.recovery.seconds, 1)} |`;
   });
-  const env = Object.entries(c.server_env).map(([k, v]) => `${k}=${v}`).join(', ') || 'none (manifest defaults)';
+  const env =
+    Object.entries(c.server_env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'none (manifest defaults)';
   const failed = r.checks.filter((x) => !x.holds);
-  return [
-    `# ortserve overload — ${r.date}${r.quick ? ' (quick)' : ''}`,
-    '',
-    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, ${r.machine.platform}. Server settings: ${env}.`,
-    '',
-    `Per model: capacity = 2xx req/s of a closed loop at ${c.capacity_connections} connections for ${c.capacity_seconds} s; then autocannon asked for ${c.factor}× that rate with up to ${c.connections} connections for ${c.seconds} s, from its own process, while this process read the server's VmRSS every 500 ms; then single-connection p50 was measured until back within max(1.5 × baseline, baseline + 5 ms).`,
-    '',
-    `**${failed.length === 0 ? 'All invariants hold.' : `${failed.length} invariant(s) fail.`}**`,
-    '',
-    '| model | timeout ms | queue + batch | capacity req/s | asked req/s | answered req/s (× cap) | 2xx req/s (× cap) | 429 | 503 | other non-2xx | no Retry-After | errors / timeouts | 2xx p99 / max ms | RSS MB start / peak / end | baseline p50 ms | recovery s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-    '"answered" counts every answer; when it is below "asked", autocannon\'s connections were all waiting on the server (its HTTP layer, or the load generator on the same cores, was the limit).',
-    '',
-    '## Invariants',
-    '',
-    ...renderChecks(r.checks),
-  ].join('\n') + '\n';
+  return (
+    [
+      `# ortserve overload — ${r.date}${r.quick ? ' (quick)' : ''}`,
+      '',
+      `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, ${r.machine.platform}. Server settings: ${env}.`,
+      '',
+      `Per model: capacity = 2xx req/s of a closed loop at ${c.capacity_connections} connections for ${c.capacity_seconds} s; then autocannon asked for ${c.factor}× that rate with up to ${c.connections} connections for ${c.seconds} s, from its own process, while this process read the server's VmRSS every 500 ms; then single-connection p50 was measured until back within max(1.5 × baseline, baseline + 5 ms).`,
+      '',
+      `**${failed.length === 0 ? 'All invariants hold.' : `${failed.length} invariant(s) fail.`}**`,
+      '',
+      '| model | timeout ms | queue + batch | capacity req/s | asked req/s | answered req/s (× cap) | 2xx req/s (× cap) | 429 | 503 | other non-2xx | no Retry-After | errors / timeouts | 2xx p99 / max ms | RSS MB start / peak / end | baseline p50 ms | recovery s |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      '"answered" counts every answer; when it is below "asked", autocannon\'s connections were all waiting on the server (its HTTP layer, or the load generator on the same cores, was the limit).',
+      '',
+      '## Invariants',
+      '',
+      ...renderChecks(r.checks),
+    ].join('\n') + '\n'
+  );
 }

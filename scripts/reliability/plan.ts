@@ -81,7 +81,12 @@ async function runLoad(url: string, spec: LoadSpec, index: number): Promise<Load
   const run = (seconds: number, onAnswer: (a: Answer) => void = () => {}): Promise<PacedResult> => {
     if ('arrivals' in spec) return paced({ url, load, rate: spec.rate, seconds, timeoutSeconds, seed: index + 1, onAnswer });
     const connections = spec.rate ? Math.min(spec.connections, Math.round(spec.rate)) : spec.connections;
-    return cannon({ ...load, url, connections, rate: spec.rate, seconds, timeoutSeconds, onAnswer }).then((r) => ({ sent: r.requests.sent, errors: r.errors, timeouts: r.timeouts, peakInFlight: connections }));
+    return cannon({ ...load, url, connections, rate: spec.rate, seconds, timeoutSeconds, onAnswer }).then((r) => ({
+      sent: r.requests.sent,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      peakInFlight: connections,
+    }));
   };
   if (spec.warmupSeconds) await run(spec.warmupSeconds);
   const answers = tally();

@@ -57,8 +57,7 @@ export function trends(samples: Sample<SoakSample>[], warmupS: number): Record<S
 
 /** Counts the answers that are not plain successes, by kind. */
 export function errorCounts(outcome: PlanOutcome, scrapesFailed: number): SoakReport['errors'] {
-  const count = (pick: (status: number) => boolean) =>
-    outcome.loads.reduce((sum, l) => sum + Object.entries(l.by_status).reduce((s, [status, n]) => s + (pick(Number(status)) ? n : 0), 0), 0);
+  const count = (pick: (status: number) => boolean) => outcome.loads.reduce((sum, l) => sum + Object.entries(l.by_status).reduce((s, [status, n]) => s + (pick(Number(status)) ? n : 0), 0), 0);
   return {
     server_5xx: count((s) => s >= 500),
     other_non2xx: count((s) => s < 200 || (s >= 300 && s < 500 && s !== 429)),
@@ -90,9 +89,17 @@ export function soakChecks(r: Omit<SoakReport, 'checks' | 'ok'>): Check[] {
 
 export function renderSoak(r: SoakReport): string {
   const c = r.config;
-  const env = Object.entries(c.server_env).map(([k, v]) => `${k}=${v}`).join(', ') || 'none (manifest defaults)';
+  const env =
+    Object.entries(c.server_env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'none (manifest defaults)';
   const loads = r.outcome.loads.map(
-    (l) => `| ${l.model} (${l.route}) | ${fmt(l.rate)} | ${l.answers} | ${fmt(l.accepted_per_s, 1)} | ${Object.entries(l.rejected.by_code).map(([code, n]) => `${n}× ${code}`).join(', ') || '0'} | ${l.errors} | ${fmt(l.accepted.p50_ms)} / ${fmt(l.accepted.p99_ms)} / ${fmt(l.accepted.max_ms)} |`,
+    (l) =>
+      `| ${l.model} (${l.route}) | ${fmt(l.rate)} | ${l.answers} | ${fmt(l.accepted_per_s, 1)} | ${
+        Object.entries(l.rejected.by_code)
+          .map(([code, n]) => `${n}× ${code}`)
+          .join(', ') || '0'
+      } | ${l.errors} | ${fmt(l.accepted.p50_ms)} / ${fmt(l.accepted.p99_ms)} / ${fmt(l.accepted.max_ms)} |`,
   );
   const st = r.outcome.streams;
   const unit: Record<Series, string> = { rss_mb: 'MB', heap_used_mb: 'MB', loop_p99_ms: 'ms' };
@@ -101,27 +108,29 @@ export function renderSoak(r: SoakReport): string {
     return `| ${k} | ${fmt(t.start, 1)} | ${fmt(t.peak, 1)} | ${fmt(t.end, 1)} | ${fmt(t.slope_per_min, 2)} ${unit[k]}/min | ${t.points} |`;
   });
   const failed = r.checks.filter((x) => !x.holds);
-  return [
-    `# ortserve soak — ${r.date}${r.quick ? ' (quick)' : ''}`,
-    '',
-    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, ${r.machine.platform}. Server settings: ${env}.`,
-    '',
-    `${fmt(c.minutes, 2)} min of a steady mix over ${c.loads.length} model routes (open-loop requests at seeded Poisson arrival times plus ${c.streams.streams} SSE streams of ${c.streams.tokens} tokens, ${c.streams.pauseMs} ms apart), from its own process; every ${c.sample_seconds} s this process read the server's VmRSS (/proc) and its /metrics (heap used, event-loop p99 since the previous scrape). Trends are least-squares slopes over the samples after ${fmt(c.warmup_s)} s of warm-up.`,
-    '',
-    `**${failed.length === 0 ? 'All checks hold.' : `${failed.length} check(s) fail.`}**`,
-    '',
-    '| route | asked req/s | answers | 2xx req/s | non-2xx | conn errors | 2xx p50 / p99 / max ms |',
-    '|---|---|---|---|---|---|---|',
-    ...loads,
-    '',
-    st ? `SSE streams: ${fmt(st.tokens_per_s)} tokens/s, TTFT p50 ${fmt(st.ttft_p50, 1)} ms, p99 ${fmt(st.ttft_p99, 1)} ms, ${st.errors} errors.` : '',
-    '',
-    '| series | start | peak | end | slope after warm-up | points |',
-    '|---|---|---|---|---|---|',
-    ...trendRows,
-    '',
-    '## Checks',
-    '',
-    ...renderChecks(r.checks),
-  ].join('\n') + '\n';
+  return (
+    [
+      `# ortserve soak — ${r.date}${r.quick ? ' (quick)' : ''}`,
+      '',
+      `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, ${r.machine.platform}. Server settings: ${env}.`,
+      '',
+      `${fmt(c.minutes, 2)} min of a steady mix over ${c.loads.length} model routes (open-loop requests at seeded Poisson arrival times plus ${c.streams.streams} SSE streams of ${c.streams.tokens} tokens, ${c.streams.pauseMs} ms apart), from its own process; every ${c.sample_seconds} s this process read the server's VmRSS (/proc) and its /metrics (heap used, event-loop p99 since the previous scrape). Trends are least-squares slopes over the samples after ${fmt(c.warmup_s)} s of warm-up.`,
+      '',
+      `**${failed.length === 0 ? 'All checks hold.' : `${failed.length} check(s) fail.`}**`,
+      '',
+      '| route | asked req/s | answers | 2xx req/s | non-2xx | conn errors | 2xx p50 / p99 / max ms |',
+      '|---|---|---|---|---|---|---|',
+      ...loads,
+      '',
+      st ? `SSE streams: ${fmt(st.tokens_per_s)} tokens/s, TTFT p50 ${fmt(st.ttft_p50, 1)} ms, p99 ${fmt(st.ttft_p99, 1)} ms, ${st.errors} errors.` : '',
+      '',
+      '| series | start | peak | end | slope after warm-up | points |',
+      '|---|---|---|---|---|---|',
+      ...trendRows,
+      '',
+      '## Checks',
+      '',
+      ...renderChecks(r.checks),
+    ].join('\n') + '\n'
+  );
 }

@@ -11,7 +11,9 @@ const [tokenizerPath, corpus, out] = process.argv.slice(2);
 if (!tokenizerPath || !corpus || !out) throw new Error('usage: bert_mini_encode.ts <tokenizer.json> <corpus.txt> <out-prefix>');
 
 const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerPath, 'utf8')), {});
-const lines = readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = readFileSync(corpus, 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const ids: number[] = [];
 const offsets = new Uint32Array(lines.length + 1);
 lines.forEach((line, i) => {

@@ -60,7 +60,11 @@ export async function withRoom<T>(ctx: ModelContext, items: number, work: (reser
 /** Queues every item of one request on `op` as one request (in its reserved room): a failing item cancels the others. */
 export function submitAll(ctx: ModelContext, op: Operation, items: BatchItem[], options: CallOptions & { reservation?: Reservation }): Promise<Answer<ItemOutputs>[]> {
   const { signal, timeoutMs, reservation } = options;
-  return allOrNothing(ctx.source.name, signal, items.map((item) => (signal) => op.submit(item, { signal, timeoutMs, reservation })));
+  return allOrNothing(
+    ctx.source.name,
+    signal,
+    items.map((item) => (signal) => op.submit(item, { signal, timeoutMs, reservation })),
+  );
 }
 
 export function output(outputs: Record<string, TensorValue>, name: string): TensorValue {

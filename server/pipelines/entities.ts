@@ -71,9 +71,7 @@ export function preEntities(text: string, enc: Encoding, scores: ArrayLike<numbe
     const [start, end] = enc.offsets[index]!;
     const ref = chars.slice(start, end).join('');
     let word = enc.tokens[index]!;
-    let isSubword = tokenizer.subwordPrefix !== undefined
-      ? Array.from(word).length !== end - start
-      : start > 0 && !chars.slice(start - 1, start + 1).includes(' ');
+    let isSubword = tokenizer.subwordPrefix !== undefined ? Array.from(word).length !== end - start : start > 0 && !chars.slice(start - 1, start + 1).includes(' ');
     if (id === tokenizer.unknownId) {
       word = ref;
       isSubword = false;

@@ -35,7 +35,11 @@ function toProbabilities(row: Float32Array, kind: string | undefined): ArrayLike
 /** A black PNG of the model's size, for the warm-up run (it also loads the decoder in the worker). */
 async function blankImage(spec: ImageSpec): Promise<Uint8Array> {
   const { default: sharp } = await import('sharp');
-  return new Uint8Array(await sharp({ create: { width: spec.width, height: spec.height, channels: 3, background: '#000' } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp({ create: { width: spec.width, height: spec.height, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 export function imageClassification(ctx: ModelContext): ImageClassificationPipeline {
@@ -52,12 +56,14 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   let requests = 0;
 
   /** The client's error for an upload the worker refused (a refused sibling's drop is a 'cancelled', left as it is). */
-  const refusal = (label: string) => (err: unknown): never => {
-    if (!(err instanceof ItemRefused)) throw err;
-    const { detail } = err;
-    if (detail.kind === 'too-large') throw new Errors.IMAGE_TOO_LARGE(label, Number(detail.width), Number(detail.height), options.maxPixels);
-    throw new Errors.INVALID_IMAGE(label, detail.message);
-  };
+  const refusal =
+    (label: string) =>
+    (err: unknown): never => {
+      if (!(err instanceof ItemRefused)) throw err;
+      const { detail } = err;
+      if (detail.kind === 'too-large') throw new Errors.IMAGE_TOO_LARGE(label, Number(detail.width), Number(detail.height), options.maxPixels);
+      throw new Errors.INVALID_IMAGE(label, detail.message);
+    };
 
   const op = ctx.scheduler.operation({
     name: 'classify',
@@ -69,7 +75,11 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
     const group = requests++;
     // Each upload gets its own buffer, moved (not copied) to the worker.
     const answers = await withRoom(ctx, images.length, (reservation) =>
-      allOrNothing(name, options.signal, images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs, reservation }).catch(refusal(`#${i + 1}`)))),
+      allOrNothing(
+        name,
+        options.signal,
+        images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs, reservation }).catch(refusal(`#${i + 1}`))),
+      ),
     );
     const results = answers.map(({ value }) => ({
       predictions: topK(toProbabilities(output(value, out).data as Float32Array, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),

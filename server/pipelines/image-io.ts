@@ -70,7 +70,9 @@ export async function imageToTensor(buf: Buffer, spec: ImageSpec, limits: Decode
 
 /** Why sharp refused an upload: more pixels than allowed (read from the header alone), else its own message. */
 async function explain(buf: Buffer, limits: DecodeLimits, err: unknown): Promise<ImageProblem> {
-  const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const meta = await sharp(buf, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   const { width = 0, height = 0 } = meta ?? {};
   if (width * height > limits.maxPixels) return new ImageProblem('too-large', 'too many pixels', width, height);
   return new ImageProblem('invalid', meta && (!width || !height) ? 'it has no dimensions' : (err as Error).message);
@@ -88,7 +90,9 @@ async function fittedTensor(buf: Buffer, spec: ImageSpec, limits: DecodeLimits):
   const bg = spec.background ?? [0, 0, 0];
   const background = { r: bg[0] ?? 0, g: bg[1] ?? bg[0] ?? 0, b: bg[2] ?? bg[0] ?? 0 };
   // Transparent areas become white when inversion is possible (so they count as background).
-  let decoder = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().flatten({ background: spec.invert === false ? background : '#ffffff' });
+  let decoder = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' })
+    .rotate()
+    .flatten({ background: spec.invert === false ? background : '#ffffff' });
   decoder = spec.channels === 1 ? decoder.greyscale() : decoder.toColourspace('srgb');
   const decoded = await decoder
     .resize({ width: spec.width * 4, height: spec.height * 4, fit: 'inside', withoutEnlargement: true })
@@ -201,5 +205,7 @@ export function grid(images: Uint8Array[], channels: number, height: number, wid
 }
 
 export async function encodePng(px: Uint8Array, width: number, height: number, channels: number): Promise<Buffer> {
-  return sharp(px, { raw: { width, height, channels: channels as 1 | 3 | 4 } }).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(px, { raw: { width, height, channels: channels as 1 | 3 | 4 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }

@@ -10,13 +10,7 @@ import { textGeneration, type TextGenerationPipeline } from './text-generation.t
 import { tokenClassification, type TokenClassificationPipeline } from './token-classification.ts';
 
 export type Pipeline =
-  | ImageClassificationPipeline
-  | TextGenerationPipeline
-  | ImageGenerationPipeline
-  | TextEmbeddingPipeline
-  | TextClassificationPipeline
-  | TokenClassificationPipeline
-  | FillMaskPipeline;
+  ImageClassificationPipeline | TextGenerationPipeline | ImageGenerationPipeline | TextEmbeddingPipeline | TextClassificationPipeline | TokenClassificationPipeline | FillMaskPipeline;
 
 export const PIPELINES: Readonly<Partial<Record<Task, (ctx: ModelContext) => Pipeline>>> = Object.freeze({
   'image-classification': imageClassification,

@@ -95,7 +95,11 @@ export function textClassification(ctx: ModelContext): TextClassificationPipelin
     },
     async rerank(query, texts, options) {
       if (labels.length !== 1) throw new Errors.WRONG_TASK(name, `text-classification model with ${labels.length} labels (reranking needs one)`, routes.join(', '));
-      const { values, tokens, timing } = await logits(texts.map((t) => [query, t]), (i) => [`texts[${i}]`, 'query', `texts[${i}]`], options);
+      const { values, tokens, timing } = await logits(
+        texts.map((t) => [query, t]),
+        (i) => [`texts[${i}]`, 'query', `texts[${i}]`],
+        options,
+      );
       const ranks = values.map((row, index) => ({ index, score: applyFunction(row, options.fn)[0]! })).sort((a, b) => b.score - a.score);
       return { ranks, tokens, timing };
     },

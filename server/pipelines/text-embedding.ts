@@ -52,27 +52,32 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   });
 
   const mlm = manifest.mlm;
-  const mlmOp = mlm && ctx.graphs.mlm
-    ? ctx.scheduler.operation({
-        name: 'fill-mask',
-        text: true,
-        plan: {
-          steps: [{ graph: encoderGraph, fetches: [hiddenName] }, { graph: 'mlm', link: { [mlm.input]: hiddenName }, fetches: [mlm.output] }],
-          assemble: assembleFor(encoderGraph),
-          cut: { kind: 'mask-top-k' },
-        },
-      })
-    : undefined;
+  const mlmOp =
+    mlm && ctx.graphs.mlm
+      ? ctx.scheduler.operation({
+          name: 'fill-mask',
+          text: true,
+          plan: {
+            steps: [
+              { graph: encoderGraph, fetches: [hiddenName] },
+              { graph: 'mlm', link: { [mlm.input]: hiddenName }, fetches: [mlm.output] },
+            ],
+            assemble: assembleFor(encoderGraph),
+            cut: { kind: 'mask-top-k' },
+          },
+        })
+      : undefined;
 
   const attnOut = manifest.attention?.output;
-  const attnOp = attnOut && ctx.graphs.attention
-    ? ctx.scheduler.operation({
-        name: 'attention',
-        text: true,
-        maxBatchSize: 1,
-        plan: { steps: [{ graph: 'attention', fetches: [attnOut] }], assemble: assembleFor('attention'), cut: { kind: 'attention', maxElements: MAX_ATTENTION_VALUES } },
-      })
-    : undefined;
+  const attnOp =
+    attnOut && ctx.graphs.attention
+      ? ctx.scheduler.operation({
+          name: 'attention',
+          text: true,
+          maxBatchSize: 1,
+          plan: { steps: [{ graph: 'attention', fetches: [attnOut] }], assemble: assembleFor('attention'), cut: { kind: 'attention', maxElements: MAX_ATTENTION_VALUES } },
+        })
+      : undefined;
 
   const nonEmpty = (text: string, label: string) => {
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${label} is empty`);
@@ -100,7 +105,12 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
         // Counted now: the ids move to the worker when they are submitted.
         const tokens = encoded.reduce((s, e) => s + e.ids.length, 0);
         const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
-        const answers = await submitAll(ctx, embedOp, encoded.map((e) => ({ ids: e.ids, pool })), { ...opts, reservation });
+        const answers = await submitAll(
+          ctx,
+          embedOp,
+          encoded.map((e) => ({ ids: e.ids, pool })),
+          { ...opts, reservation },
+        );
         return {
           embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)),
           tokens,
@@ -130,8 +140,8 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
       const [layers = 0, heads = 0, t = 0] = maps.dims;
       const data = maps.data as Float32Array;
       const attentions = Array.from({ length: layers }, (_, l) =>
-        Array.from({ length: heads }, (_, h) =>
-          Array.from({ length: t }, (_, i) => Array.from(data.subarray(((l * heads + h) * t + i) * t, ((l * heads + h) * t + i + 1) * t)))));
+        Array.from({ length: heads }, (_, h) => Array.from({ length: t }, (_, i) => Array.from(data.subarray(((l * heads + h) * t + i) * t, ((l * heads + h) * t + i + 1) * t)))),
+      );
       return { tokens: enc.tokens, attentions, timing };
     },
     async warmup() {

@@ -41,8 +41,7 @@ export function stopMatcher(stop: string[]) {
       if (s && at >= 0) return { hit: at, safe: at };
     }
     let hold = 0;
-    for (const s of stop)
-      for (let k = Math.min(s.length - 1, text.length); k > hold; k--) if (text.endsWith(s.slice(0, k))) hold = k;
+    for (const s of stop) for (let k = Math.min(s.length - 1, text.length); k > hold; k--) if (text.endsWith(s.slice(0, k))) hold = k;
     return { hit: null, safe: text.length - hold };
   };
 }

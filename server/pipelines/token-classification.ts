@@ -60,10 +60,28 @@ export function tokenClassification(ctx: ModelContext): TokenClassificationPipel
     async recognize(inputs, options) {
       const { encoded, answers } = await withRoom(ctx, inputs.length, async (reservation) => {
         const encoded = await Promise.all(inputs.map((text, i) => encode(text, `inputs[${i}]`, options.truncate)));
-        return { encoded, answers: await submitAll(ctx, op, encoded.map((e) => tokenRow(e.ids)), { ...options, reservation }) };
+        return {
+          encoded,
+          answers: await submitAll(
+            ctx,
+            op,
+            encoded.map((e) => tokenRow(e.ids)),
+            { ...options, reservation },
+          ),
+        };
       });
       const o = { labels, strategy: options.strategy ?? aggregationStrategy, ignoreLabels: options.ignoreLabels ?? ignoreLabels, decode: tokenizer.decodeTokens };
-      const results = answers.map((a, i) => entities(preEntities(inputs[i]!, encoded[i]!, rowsOf(a.value).map((row) => softmax(row)), tokenizer), o));
+      const results = answers.map((a, i) =>
+        entities(
+          preEntities(
+            inputs[i]!,
+            encoded[i]!,
+            rowsOf(a.value).map((row) => softmax(row)),
+            tokenizer,
+          ),
+          o,
+        ),
+      );
       return { results, tokens: encoded.reduce((s, e) => s + e.ids.length, 0), timing: answers.map((a) => a.timing) };
     },
     async warmup() {

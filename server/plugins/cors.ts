@@ -6,7 +6,10 @@ import fp from 'fastify-plugin';
 export default fp<{ origins: string | undefined }>(
   async (app, { origins }) => {
     if (!origins) return;
-    const list = origins.split(',').map((o) => o.trim()).filter(Boolean);
+    const list = origins
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     await app.register(cors, { origin: list.includes('*') ? '*' : list, methods: ['GET', 'POST', 'HEAD', 'OPTIONS'] });
   },
   { name: 'cors' },

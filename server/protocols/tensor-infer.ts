@@ -86,7 +86,10 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     const feeds: Record<string, TensorValue> = {};
     for (const input of req.inputs) {
       if (feeds[input.name]) throw new Errors.INVALID_INPUT(`input '${input.name}' is given twice`);
-      feeds[input.name] = fromV2(input, info.inputs.find((i) => i.name === input.name));
+      feeds[input.name] = fromV2(
+        input,
+        info.inputs.find((i) => i.name === input.name),
+      );
     }
     const missing = info.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
     if (missing.length) throw new Errors.INVALID_INPUT(`missing input(s): ${missing.join(', ')}`);
@@ -100,7 +103,15 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     const values = Object.values(feeds);
     const rows = values[0]?.dims[0] ?? 1;
     const sameRows = values.every((v) => v.dims[0] === rows);
-    const key = batchable && sameRows ? JSON.stringify([Object.entries(feeds).map(([n, v]) => [n, v.type, v.dims.slice(1)]).sort(), fetches]) : `solo:${solo++}`;
+    const key =
+      batchable && sameRows
+        ? JSON.stringify([
+            Object.entries(feeds)
+              .map(([n, v]) => [n, v.type, v.dims.slice(1)])
+              .sort(),
+            fetches,
+          ])
+        : `solo:${solo++}`;
     return { feeds, fetches, rows, key };
   }
 
@@ -111,7 +122,9 @@ export function tensorInfer(ctx: ModelContext): TensorInferRunner {
     batchable,
     async infer(req, options) {
       const item = prepare(req);
-      const { value, timing } = await opFor(item.fetches).submit({ tensors: item.feeds, rows: item.rows }, { ...options, key: item.key }).catch(unprocessable);
+      const { value, timing } = await opFor(item.fetches)
+        .submit({ tensors: item.feeds, rows: item.rows }, { ...options, key: item.key })
+        .catch(unprocessable);
       const asRaw = new Set(req.raw ? item.fetches : (req.outputs ?? []).filter((o) => o.raw).map((o) => o.name));
       const outputs = item.fetches.map((name): InferOutput => {
         const t = value[name];

@@ -79,7 +79,9 @@ export function rawBinaryRequest(model: string, inputs: readonly TensorInfo[], b
   const fixed = shape.reduce((n, d) => (d < 0 ? n : n * d), 1) * bytes;
   if (free > 1) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) cannot tell the shape of input '${only.name}' ([${only.shape}] has several free dimensions); send a JSON header`);
   if (fixed === 0 || body.byteLength % fixed !== 0 || (free === 0 && body.byteLength !== fixed)) {
-    throw bad(`a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${only.shape}] of ${datatype}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`);
+    throw bad(
+      `a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${only.shape}] of ${datatype}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`,
+    );
   }
   const input: Record<string, unknown> & WithBinary = { name: only.name, datatype, shape: shape.map((d) => (d < 0 ? body.byteLength / fixed : d)), parameters: { binary_data_size: body.byteLength } };
   input[BINARY] = body;
@@ -87,7 +89,10 @@ export function rawBinaryRequest(model: string, inputs: readonly TensorInfo[], b
 }
 
 /** What the request asks back as binary data: per output `binary_data`, else the request's `binary_data_output`. */
-export function binaryOutputs(body: { parameters?: Record<string, unknown>; outputs?: { name: string; parameters?: Record<string, unknown> }[] }): { raw?: boolean; outputs?: { name: string; raw: boolean }[] } {
+export function binaryOutputs(body: { parameters?: Record<string, unknown>; outputs?: { name: string; parameters?: Record<string, unknown> }[] }): {
+  raw?: boolean;
+  outputs?: { name: string; raw: boolean }[];
+} {
   const flag = (params: Record<string, unknown> | undefined, key: string, where: string): boolean | undefined => {
     const v = params?.[key];
     if (v !== undefined && typeof v !== 'boolean') throw bad(`${where}parameters.${key} must be true or false, got ${JSON.stringify(v)}`);
@@ -115,7 +120,9 @@ export function v2Inputs(inputs: readonly ({ name: string; datatype: string; sha
   return inputs.map((input) => {
     const raw = input[BINARY];
     if (raw === undefined && input.parameters?.binary_data_size !== undefined) {
-      throw bad(`input '${input.name}' has parameters.binary_data_size but the request carries no binary data: send the Inference-Header-Content-Length header with the byte length of the JSON header before the data`);
+      throw bad(
+        `input '${input.name}' has parameters.binary_data_size but the request carries no binary data: send the Inference-Header-Content-Length header with the byte length of the JSON header before the data`,
+      );
     }
     return { name: input.name, datatype: input.datatype, shape: input.shape, data: input.data, raw };
   });

@@ -18,8 +18,7 @@ export function serverMetadata(adminToken: string | undefined): { name: string; 
   return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data', ...(adminToken ? ['model_repository'] : [])] };
 }
 
-const tensors = (list: readonly TensorInfo[]): V2TensorMetadata[] =>
-  list.map((t) => ({ name: t.name, datatype: t.isTensor ? v2Datatype(t.type) : 'NON_TENSOR', shape: t.shape ?? [] }));
+const tensors = (list: readonly TensorInfo[]): V2TensorMetadata[] => list.map((t) => ({ name: t.name, datatype: t.isTensor ? v2Datatype(t.type) : 'NON_TENSOR', shape: t.shape ?? [] }));
 
 /** A ready model's metadata: its primary graph's inputs and outputs (-1 for a dynamic dimension). */
 export function modelMetadata(name: string, source: ModelSource, tensor: { inputs: readonly TensorInfo[]; outputs: readonly TensorInfo[] }) {

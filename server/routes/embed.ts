@@ -30,7 +30,10 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/models/:model/fill-mask',
-    { config: { modelRoute: true }, schema: { tags: ['text-embedding', 'fill-mask'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } } },
+    {
+      config: { modelRoute: true },
+      schema: { tags: ['text-embedding', 'fill-mask'], summary: 'Predict the [MASK] tokens', params: ModelParams, body: FillMaskBody, response: { 200: FillMaskResponse, ...errorResponses } },
+    },
     async (request, reply) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'fill-mask', FILL_MASK);
@@ -42,7 +45,10 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/v1/models/:model/attention',
-    { config: { modelRoute: true }, schema: { tags: ['text-embedding'], summary: 'Attention probabilities per layer and head', params: ModelParams, body: TextBody, response: { 200: AttentionResponse, ...errorResponses } } },
+    {
+      config: { modelRoute: true },
+      schema: { tags: ['text-embedding'], summary: 'Attention probabilities per layer and head', params: ModelParams, body: TextBody, response: { 200: AttentionResponse, ...errorResponses } },
+    },
     async (request, reply) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'attention', TASK);

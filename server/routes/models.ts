@@ -46,17 +46,13 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     models: app.models.list().map(describeModel),
   }));
 
-  app.get(
-    '/v1/models/:model',
-    { schema: { tags: ['models'], summary: 'One model', params: ModelParams, response: { 200: ModelInfo, 400: ErrorBody, 404: ErrorBody } } },
-    async (request) => {
-      const { model } = request.params;
-      if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
-      const entry = app.models.get(model);
-      if (!entry) throw new Errors.MODEL_NOT_FOUND(model);
-      return describeModel(entry);
-    },
-  );
+  app.get('/v1/models/:model', { schema: { tags: ['models'], summary: 'One model', params: ModelParams, response: { 200: ModelInfo, 400: ErrorBody, 404: ErrorBody } } }, async (request) => {
+    const { model } = request.params;
+    if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
+    const entry = app.models.get(model);
+    if (!entry) throw new Errors.MODEL_NOT_FOUND(model);
+    return describeModel(entry);
+  });
 };
 
 export default models;

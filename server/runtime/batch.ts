@@ -57,7 +57,7 @@ function concat(parts: TensorValue[]): TensorValue {
   const data = new Ctor(total);
   let offset = 0;
   for (const p of parts) {
-    data.set(p.data as ArrayLike<unknown>, offset);
+    data.set(p.data, offset);
     offset += (p.data as ArrayLike<unknown>).length;
   }
   return { type: first.type, dims, data: data as unknown as TensorValue['data'] };
@@ -92,7 +92,12 @@ async function runOnce(plan: BatchPlan, items: BatchItem[], sessionOf: SessionOf
     }
     outputs = await sessionOf(step.graph).run(stepFeeds, step.fetches);
   }
-  const cut = cutOutputs(plan.cut, outputs, kept.map((i) => items[i]!), length);
+  const cut = cutOutputs(
+    plan.cut,
+    outputs,
+    kept.map((i) => items[i]!),
+    length,
+  );
   kept.forEach((i, k) => (results[i] = cut[k]!));
   return results;
 }

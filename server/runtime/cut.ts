@@ -77,7 +77,7 @@ function scaled(v: ArrayLike<number>, normalize: boolean): Float32Array {
     for (let i = 0; i < v.length; i++) sq += (v[i] as number) ** 2;
     norm = Math.sqrt(sq) || 1;
   }
-  return Float32Array.from(v as ArrayLike<number>, (x) => x / norm);
+  return Float32Array.from(v, (x) => x / norm);
 }
 
 /** [N, T, H] (or [N, H], pooled in the graph) → one vector [H] per item. */
@@ -126,7 +126,16 @@ function attention(outputs: Outputs, items: BatchItem[], length: number, maxElem
   return items.map((it, i) => {
     const t = it.ids?.length ?? 0;
     const elements = layers * heads * t * t;
-    if (elements > maxElements) return { error: { message: `attention maps of ${t} tokens hold ${elements} values (${layers} layers × ${heads} heads × ${t}²); the limit is ${maxElements}`, sibling: false, kind: 'too-large', elements, limit: maxElements } };
+    if (elements > maxElements)
+      return {
+        error: {
+          message: `attention maps of ${t} tokens hold ${elements} values (${layers} layers × ${heads} heads × ${t}²); the limit is ${maxElements}`,
+          sibling: false,
+          kind: 'too-large',
+          elements,
+          limit: maxElements,
+        },
+      };
     const maps = new Float32Array(elements);
     for (let m = 0; m < layers * heads; m++)
       for (let r = 0; r < t; r++) {

@@ -68,8 +68,14 @@ export class SequenceEngine {
       // A prompt with more than prefillChunk tokens before its last one gives one chunk per
       // iteration; the rest is fed one token per step. A sequence's schedule never depends on the
       // others', so a seed gives the same text alone or in company.
-      await this.guarded(this.seqs.filter((s) => s.feed.length - 1 > prefillChunk), (g) => this.prefill(g, prefillChunk));
-      await this.guarded(this.seqs.filter((s) => s.feed.length - 1 <= prefillChunk), (g) => this.decode(g));
+      await this.guarded(
+        this.seqs.filter((s) => s.feed.length - 1 > prefillChunk),
+        (g) => this.prefill(g, prefillChunk),
+      );
+      await this.guarded(
+        this.seqs.filter((s) => s.feed.length - 1 <= prefillChunk),
+        (g) => this.decode(g),
+      );
       this.flush(false);
     }
     this.flush(true);
@@ -91,8 +97,17 @@ export class SequenceEngine {
 
   private async prefill(seqs: Sequence[], chunk: number): Promise<void> {
     const { spec } = this.opts;
-    const feeds = spec.states.map((st, j) => gatherState(st, seqs.map((s) => s.state[j]!)));
-    const { states } = await this.run(seqs.map((s) => s.feed.slice(0, chunk)), feeds, false);
+    const feeds = spec.states.map((st, j) =>
+      gatherState(
+        st,
+        seqs.map((s) => s.state[j]!),
+      ),
+    );
+    const { states } = await this.run(
+      seqs.map((s) => s.feed.slice(0, chunk)),
+      feeds,
+      false,
+    );
     const perState = spec.states.map((st, j) => scatterState(st, states[j]!));
     seqs.forEach((s, i) => {
       s.state = perState.map((rows) => rows[i]!);
@@ -110,7 +125,7 @@ export class SequenceEngine {
       const carried = carry?.states[j];
       const rows = seqs.map((s): StateRow => {
         const i = at.get(s);
-        return i !== undefined && carried ? { data: carried.data as Float32Array, n: carry!.seqs.length, row: i } : { data: s.state[j]!, n: 1, row: 0 };
+        return i !== undefined && carried ? { data: carried.data as Float32Array, n: carry.seqs.length, row: i } : { data: s.state[j]!, n: 1, row: 0 };
       });
       return gatherRows(st, rows);
     });
@@ -118,7 +133,11 @@ export class SequenceEngine {
 
   private async decode(seqs: Sequence[]): Promise<void> {
     const started = performance.now();
-    const { logits, states } = await this.run(seqs.map((s) => [s.feed[0]!]), this.decodeStates(seqs), true);
+    const { logits, states } = await this.run(
+      seqs.map((s) => [s.feed[0]!]),
+      this.decodeStates(seqs),
+      true,
+    );
     this.carry = { seqs, states };
     if (this.opts.takeFault?.()) throw new Error('engine fault (fault injection)');
     const live = new Set(this.seqs);

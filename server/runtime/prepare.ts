@@ -29,7 +29,14 @@ function plain(err: unknown): Record<string, unknown> & { message: string } {
 export async function prepare(step: PrepareAssembly, items: BatchItem[]): Promise<{ feed: TensorValue | undefined; kept: number[]; skipped: { index: number; error: ItemError }[] }> {
   const fn = await load(step.module);
   const group = (i: number) => items[i]!.group ?? i;
-  const rows = await Promise.all(items.map((item) => fn(item.bytes ?? new Uint8Array(0), step.options).then((row) => ({ row }), (err: unknown) => ({ err }))));
+  const rows = await Promise.all(
+    items.map((item) =>
+      fn(item.bytes ?? new Uint8Array(0), step.options).then(
+        (row) => ({ row }),
+        (err: unknown) => ({ err }),
+      ),
+    ),
+  );
   const failed = new Map<number, number>(); // group → index of the item that failed first
   rows.forEach((r, i) => 'err' in r && !failed.has(group(i)) && failed.set(group(i), i));
   const skipped: { index: number; error: ItemError }[] = [];

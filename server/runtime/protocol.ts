@@ -24,10 +24,7 @@ export type TextRole = (typeof TEXT_ROLES)[number];
  *   decoding never holds the main thread; `module`'s default export (a PrepareFn) makes one row of
  *   `dims` per item or throws to refuse it, and a refused item drops the other items of its group.
  */
-export type Assembly =
-  | { kind: 'text'; inputs: Partial<Record<TextRole, string>> }
-  | { kind: 'stack' }
-  | { kind: 'prepare'; module: string; input: string; dims: number[]; options: unknown };
+export type Assembly = { kind: 'text'; inputs: Partial<Record<TextRole, string>> } | { kind: 'stack' } | { kind: 'prepare'; module: string; input: string; dims: number[]; options: unknown };
 
 /**
  * How the worker cuts the last step's outputs into one answer per item, so only what is returned
@@ -40,12 +37,7 @@ export type Assembly =
  *   their softmax probabilities ([M, k] int32 `ids` and float32 `scores`);
  * - attention: [N, L, H, T, T] → [L, H, t, t], refused (kind 'too-large') over `maxElements`.
  */
-export type Cut =
-  | { kind: 'rows' }
-  | { kind: 'tokens' }
-  | { kind: 'pool' }
-  | { kind: 'mask-top-k' }
-  | { kind: 'attention'; maxElements: number };
+export type Cut = { kind: 'rows' } | { kind: 'tokens' } | { kind: 'pool' } | { kind: 'mask-top-k' } | { kind: 'attention'; maxElements: number };
 
 export type Pooling = 'mean' | 'cls' | 'max';
 

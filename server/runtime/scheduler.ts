@@ -300,7 +300,11 @@ export class ModelScheduler {
       this.pump();
     };
     this.pool
-      .run(instance, spec.plan, entries.map((e) => e.item))
+      .run(
+        instance,
+        spec.plan,
+        entries.map((e) => e.item),
+      )
       .then(async ({ items, ms, reruns }) => {
         if (items.length !== entries.length) throw new Error(`batch of ${entries.length} produced ${items.length} answers. This is a bug.`);
         this.hooks.onBatch?.(spec.name, entries.length, ms, spec.text ? { padded: batch.padded, real: batch.real } : undefined);
@@ -338,6 +342,6 @@ export class ModelScheduler {
 /** What an item holds in memory while it waits: its buffers' bytes. */
 function itemBytes(item: BatchItem): number {
   let n = (item.ids?.byteLength ?? 0) + (item.typeIds?.byteLength ?? 0) + (item.bytes?.byteLength ?? 0);
-  for (const t of Object.values(item.tensors ?? {})) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : (t.data as string[]).reduce((s, x) => s + x.length * 2, 0);
+  for (const t of Object.values(item.tensors ?? {})) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : (t.data).reduce((s, x) => s + x.length * 2, 0);
   return n;
 }

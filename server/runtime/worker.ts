@@ -112,7 +112,8 @@ function handle(msg: ToWorker): void {
       if (crashOnNextRun) die();
       const started = performance.now();
       runBatch(msg.plan, msg.items, session).then(
-        ({ items, reruns }) => send({ type: 'result', id: msg.id, items, reruns, ms: performance.now() - started }, transferList(items.flatMap((r) => ('outputs' in r ? Object.values(r.outputs) : [])))),
+        ({ items, reruns }) =>
+          send({ type: 'result', id: msg.id, items, reruns, ms: performance.now() - started }, transferList(items.flatMap((r) => ('outputs' in r ? Object.values(r.outputs) : [])))),
         (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
       );
     }

@@ -55,5 +55,8 @@ export const V2InferResponse = Type.Object({
 });
 
 export const V2BinaryResponse = Type.Unsafe<Buffer>(
-  Type.String({ format: 'binary', description: 'binary tensor data extension: the JSON response (Inference-Header-Content-Length bytes), then the data of each output with parameters.binary_data_size, in order' }),
+  Type.String({
+    format: 'binary',
+    description: 'binary tensor data extension: the JSON response (Inference-Header-Content-Length bytes), then the data of each output with parameters.binary_data_size, in order',
+  }),
 );

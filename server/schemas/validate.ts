@@ -25,7 +25,7 @@ export function parseBody<T extends TSchema>(schema: T, value: unknown): Static<
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Errors.INVALID_INPUT('body must be a JSON object');
   if (deeperThan(value, MAX_DEPTH)) throw new Errors.INVALID_INPUT(`body is nested more than ${MAX_DEPTH} levels deep`);
   const withDefaults = Value.Default(schema, Value.Clone(value));
-  if (Value.Check(schema, withDefaults)) return withDefaults as Static<T>;
+  if (Value.Check(schema, withDefaults)) return withDefaults;
   const first = Value.Errors(schema, withDefaults)[0];
   const field = first?.instancePath ? `body${first.instancePath.replaceAll('/', '.')}` : 'body';
   throw new Errors.INVALID_INPUT(`${field} ${first?.message.toLowerCase() ?? 'is invalid'}`);
@@ -37,7 +37,9 @@ export function parseBody<T extends TSchema>(schema: T, value: unknown): Static<
  * and reads "true" as 1: `?timeout_ms=true` was a 1 ms deadline (a 504) instead of a 400.
  */
 export function plainIntegerQuery(schema: TObject): (request: FastifyRequest) => Promise<void> {
-  const keys = Object.entries(schema.properties).filter(([, s]) => (s as { type?: unknown }).type === 'integer').map(([k]) => k);
+  const keys = Object.entries(schema.properties)
+    .filter(([, s]) => (s as { type?: unknown }).type === 'integer')
+    .map(([k]) => k);
   return async (request) => {
     const query = request.query as Record<string, unknown>;
     for (const key of keys) {

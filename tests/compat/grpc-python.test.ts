@@ -18,7 +18,8 @@ import { slowModelRepository, WIDTH } from '../helpers/slow-model.ts';
 
 const PYTHON = '/usr/bin/python3';
 const HAVE_PY = spawnSync(PYTHON, ['-c', 'import grpc, grpc_tools.protoc, google.protobuf'], { stdio: 'ignore' }).status === 0;
-if (!HAVE_PY) console.warn(`\n*** SKIPPED: ${PYTHON} cannot import grpc and grpc_tools (apt-get install python3-grpcio python3-grpc-tools; .ci/run does), so the Python gRPC client test did not run ***\n`);
+if (!HAVE_PY)
+  console.warn(`\n*** SKIPPED: ${PYTHON} cannot import grpc and grpc_tools (apt-get install python3-grpcio python3-grpc-tools; .ci/run does), so the Python gRPC client test did not run ***\n`);
 const MNIST = path.join(SHARED, 'mnist');
 const HAVE_MNIST = fs.existsSync(path.join(MNIST, 'mnist.onnx'));
 if (HAVE_PY && !HAVE_MNIST) console.warn(`\n*** SKIPPED: ${MNIST} is absent, so the Python gRPC client did not run the model-zoo MNIST ***\n`);
@@ -97,7 +98,11 @@ describe.skipIf(!HAVE_PY)('Python grpcio client (Debian packages, stubs compiled
     fs.rmSync(repo, { recursive: true, force: true });
   });
 
-  const numbers = (meta: any) => ({ ...meta, inputs: meta.inputs.map((t: any) => ({ ...t, shape: t.shape.map(Number) })), outputs: meta.outputs.map((t: any) => ({ ...t, shape: t.shape.map(Number) })) });
+  const numbers = (meta: any) => ({
+    ...meta,
+    inputs: meta.inputs.map((t: any) => ({ ...t, shape: t.shape.map(Number) })),
+    outputs: meta.outputs.map((t: any) => ({ ...t, shape: t.shape.map(Number) })),
+  });
 
   it('health and metadata match REST', async () => {
     expect(report.live).toEqual({ live: true });
@@ -110,7 +115,10 @@ describe.skipIf(!HAVE_PY)('Python grpcio client (Debian packages, stubs compiled
 
   it('ModelInfer on fashion-cnn (typed contents, and raw bytes) equals REST V2; ids echoed', async () => {
     const rest = await post('/v2/models/fashion-cnn/infer', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [2, 1, 28, 28], data: cnn }] });
-    for (const [key, id, raw] of [['cnn-typed', 'py-typed', false], ['cnn-raw', 'py-raw', true]] as const) {
+    for (const [key, id, raw] of [
+      ['cnn-typed', 'py-typed', false],
+      ['cnn-raw', 'py-raw', true],
+    ] as const) {
       const r = report[key];
       expect(r).toMatchObject({ model_name: 'fashion-cnn', model_version: '1', id });
       expect(r.outputs).toHaveLength(1);

@@ -23,20 +23,28 @@ let app: FastifyInstance;
 beforeAll(async () => {
   if (!HAVE) return;
   model('mnist', { 'model.onnx': 'mnist/mnist.onnx' });
-  model('mnist-classifier', { 'model.onnx': 'mnist/mnist.onnx' }, {
-    task: 'image-classification',
-    labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    image: { width: 28, height: 28, channels: 1, fit: 'fill', invert: false, scale: 1 / 255 },
-  });
+  model(
+    'mnist-classifier',
+    { 'model.onnx': 'mnist/mnist.onnx' },
+    {
+      task: 'image-classification',
+      labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      image: { width: 28, height: 28, channels: 1, fit: 'fill', invert: false, scale: 1 / 255 },
+    },
+  );
   model('cntk-lstm', { 'model.onnx': 'cntk_lstm/model.onnx' });
   model('gru-batchwise', { 'model.onnx': 'onnx_node_rnn/test_gru_batchwise/model.onnx' });
   model('sklearn-lr', { 'model.onnx': 'java_mnist/lr_mnist_scikit.onnx' });
-  model('tiny-distilbert', { 'model.onnx': 'optimum_tiny_bert/model.onnx', 'tokenizer.json': 'bert_tokenizer/bert-base-uncased.tokenizer.json' }, {
-    task: 'text-embedding',
-    tokenizer: 'tokenizer.json',
-    outputs: { hidden: 'logits' },
-    max_length: 128,
-  });
+  model(
+    'tiny-distilbert',
+    { 'model.onnx': 'optimum_tiny_bert/model.onnx', 'tokenizer.json': 'bert_tokenizer/bert-base-uncased.tokenizer.json' },
+    {
+      task: 'text-embedding',
+      tokenizer: 'tokenizer.json',
+      outputs: { hidden: 'logits' },
+      max_length: 128,
+    },
+  );
   app = await testApp({ ORTSERVE_MODELS: repo });
 });
 afterAll(async () => {

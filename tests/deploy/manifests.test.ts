@@ -27,42 +27,86 @@ interface Manifest extends Obj {
 
 // ---- KServe: the CRD fields these manifests may use (unknown fields are errors) ---------------
 const strict = { additionalProperties: false };
-const Metadata = Type.Object({ name: Type.String({ minLength: 1 }), namespace: Type.Optional(Type.String()), labels: Type.Optional(Type.Record(Type.String(), Type.String())), annotations: Type.Optional(Type.Record(Type.String(), Type.String())) }, strict);
+const Metadata = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    namespace: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  strict,
+);
 const Protocol = Type.Union([Type.Literal('v1'), Type.Literal('v2'), Type.Literal('grpc-v1'), Type.Literal('grpc-v2')]);
 const Opt = (t: TSchema) => Type.Optional(t);
-const ServingRuntime = Type.Object({
-  apiVersion: Type.Literal('serving.kserve.io/v1alpha1'),
-  kind: Type.Union([Type.Literal('ServingRuntime'), Type.Literal('ClusterServingRuntime')]),
-  metadata: Metadata,
-  spec: Type.Object({
-    supportedModelFormats: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), version: Opt(Type.String()), autoSelect: Opt(Type.Boolean()), priority: Opt(Type.Integer({ minimum: 1 })) }, strict), { minItems: 1 }),
-    protocolVersions: Opt(Type.Array(Protocol, { minItems: 1 })),
-    multiModel: Opt(Type.Boolean()), disabled: Opt(Type.Boolean()), replicas: Opt(Type.Integer({ minimum: 0 })),
-    grpcEndpoint: Opt(Type.String()), grpcDataEndpoint: Opt(Type.String()), httpDataEndpoint: Opt(Type.String()),
-    annotations: Opt(Type.Record(Type.String(), Type.String())), labels: Opt(Type.Record(Type.String(), Type.String())),
-    nodeSelector: Opt(Type.Record(Type.String(), Type.String())),
-    containers: Type.Array(Type.Unknown(), { minItems: 1 }), // core/v1 Containers: checked with kubernetes-models
-    volumes: Opt(Type.Array(Type.Unknown())), tolerations: Opt(Type.Array(Type.Unknown())), affinity: Opt(Type.Unknown()), imagePullSecrets: Opt(Type.Array(Type.Unknown())),
-  }, strict),
-}, strict);
-const InferenceService = Type.Object({
-  apiVersion: Type.Literal('serving.kserve.io/v1beta1'),
-  kind: Type.Literal('InferenceService'),
-  metadata: Metadata,
-  spec: Type.Object({
-    predictor: Type.Object({
-      minReplicas: Opt(Type.Integer({ minimum: 0 })), maxReplicas: Opt(Type.Integer({ minimum: 1 })),
-      scaleMetric: Opt(Type.Union(['concurrency', 'rps', 'cpu', 'memory'].map((m) => Type.Literal(m)))), scaleTarget: Opt(Type.Integer({ minimum: 1 })),
-      containerConcurrency: Opt(Type.Integer({ minimum: 0 })), timeout: Opt(Type.Integer({ minimum: 1 })),
-      model: Type.Object({
-        modelFormat: Type.Object({ name: Type.String({ minLength: 1 }), version: Opt(Type.String()) }, strict),
-        runtime: Opt(Type.String()), runtimeVersion: Opt(Type.String()), protocolVersion: Opt(Protocol),
-        storageUri: Opt(Type.String({ pattern: '^[a-z0-9+.-]+://' })),
-        env: Opt(Type.Array(Type.Unknown())), args: Opt(Type.Array(Type.String())), resources: Opt(Type.Unknown()),
-      }, strict),
-    }, strict),
-  }, strict),
-}, strict);
+const ServingRuntime = Type.Object(
+  {
+    apiVersion: Type.Literal('serving.kserve.io/v1alpha1'),
+    kind: Type.Union([Type.Literal('ServingRuntime'), Type.Literal('ClusterServingRuntime')]),
+    metadata: Metadata,
+    spec: Type.Object(
+      {
+        supportedModelFormats: Type.Array(
+          Type.Object({ name: Type.String({ minLength: 1 }), version: Opt(Type.String()), autoSelect: Opt(Type.Boolean()), priority: Opt(Type.Integer({ minimum: 1 })) }, strict),
+          { minItems: 1 },
+        ),
+        protocolVersions: Opt(Type.Array(Protocol, { minItems: 1 })),
+        multiModel: Opt(Type.Boolean()),
+        disabled: Opt(Type.Boolean()),
+        replicas: Opt(Type.Integer({ minimum: 0 })),
+        grpcEndpoint: Opt(Type.String()),
+        grpcDataEndpoint: Opt(Type.String()),
+        httpDataEndpoint: Opt(Type.String()),
+        annotations: Opt(Type.Record(Type.String(), Type.String())),
+        labels: Opt(Type.Record(Type.String(), Type.String())),
+        nodeSelector: Opt(Type.Record(Type.String(), Type.String())),
+        containers: Type.Array(Type.Unknown(), { minItems: 1 }), // core/v1 Containers: checked with kubernetes-models
+        volumes: Opt(Type.Array(Type.Unknown())),
+        tolerations: Opt(Type.Array(Type.Unknown())),
+        affinity: Opt(Type.Unknown()),
+        imagePullSecrets: Opt(Type.Array(Type.Unknown())),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+const InferenceService = Type.Object(
+  {
+    apiVersion: Type.Literal('serving.kserve.io/v1beta1'),
+    kind: Type.Literal('InferenceService'),
+    metadata: Metadata,
+    spec: Type.Object(
+      {
+        predictor: Type.Object(
+          {
+            minReplicas: Opt(Type.Integer({ minimum: 0 })),
+            maxReplicas: Opt(Type.Integer({ minimum: 1 })),
+            scaleMetric: Opt(Type.Union(['concurrency', 'rps', 'cpu', 'memory'].map((m) => Type.Literal(m)))),
+            scaleTarget: Opt(Type.Integer({ minimum: 1 })),
+            containerConcurrency: Opt(Type.Integer({ minimum: 0 })),
+            timeout: Opt(Type.Integer({ minimum: 1 })),
+            model: Type.Object(
+              {
+                modelFormat: Type.Object({ name: Type.String({ minLength: 1 }), version: Opt(Type.String()) }, strict),
+                runtime: Opt(Type.String()),
+                runtimeVersion: Opt(Type.String()),
+                protocolVersion: Opt(Protocol),
+                storageUri: Opt(Type.String({ pattern: '^[a-z0-9+.-]+://' })),
+                env: Opt(Type.Array(Type.Unknown())),
+                args: Opt(Type.Array(Type.String())),
+                resources: Opt(Type.Unknown()),
+              },
+              strict,
+            ),
+          },
+          strict,
+        ),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
 
 function checkSchema(schema: TSchema, doc: unknown): void {
   const errors = [...Value.Errors(schema, doc)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
@@ -75,7 +119,10 @@ function checkContainers(containers: unknown[]): void {
 }
 
 type Check = (doc: Manifest) => void;
-const viaModel = (Model: new (data: never) => { validate(): void }): Check => (doc) => new Model(doc as never).validate();
+const viaModel =
+  (Model: new (data: never) => { validate(): void }): Check =>
+  (doc) =>
+    new Model(doc as never).validate();
 const VALIDATORS: Record<string, Check> = {
   'apps/v1 Deployment': viaModel(Deployment),
   'v1 Service': viaModel(Service),
@@ -102,12 +149,14 @@ function yamlFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
 }
 const isHelmValues = (file: string) => file.endsWith('-values.yaml');
-const manifests = yamlFiles(DEPLOY).filter((f) => !isHelmValues(f)).flatMap((file) =>
-  parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => {
-    if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0]!.message}`);
-    return { file: path.relative(ROOT, file), doc: d.toJS() as Manifest };
-  }),
-);
+const manifests = yamlFiles(DEPLOY)
+  .filter((f) => !isHelmValues(f))
+  .flatMap((file) =>
+    parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => {
+      if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0]!.message}`);
+      return { file: path.relative(ROOT, file), doc: d.toJS() as Manifest };
+    }),
+  );
 const one = (file: string, kind: string): Manifest => {
   const found = manifests.find((m) => m.file === file && m.doc.kind === kind);
   if (!found) throw new Error(`no ${kind} in ${file}`);
@@ -124,7 +173,9 @@ const cpu = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Nu
 const bytes = (q: string) => Number(q.replace(/(Ki|Mi|Gi)$/, '')) * ({ Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[q.slice(-2)] ?? 1);
 const env = (c: Obj, name: string) => Number(c.env.find((e: Obj) => e.name === name)?.value);
 // A model folder has a manifest.json, or a Hugging Face config.json (served with no manifest).
-const bundledModels = fs.readdirSync(path.join(ROOT, 'models'), { withFileTypes: true }).filter((e) => e.isDirectory() && ['manifest.json', 'config.json'].some((f) => fs.existsSync(path.join(ROOT, 'models', e.name, f)))).length;
+const bundledModels = fs
+  .readdirSync(path.join(ROOT, 'models'), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && ['manifest.json', 'config.json'].some((f) => fs.existsSync(path.join(ROOT, 'models', e.name, f)))).length;
 
 describe('deploy/ manifests', () => {
   it('parse, and every object validates against its schema', () => {

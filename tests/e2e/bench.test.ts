@@ -18,7 +18,18 @@ describe('benchmark harness', () => {
     expect(report.machine).toMatchObject({ cores: expect.any(Number), node: expect.stringMatching(/^v24/), onnxruntime: expect.any(String) });
     for (const k of ['embed_mixed', 'cnn_b64', 'gan_b32']) expect(report.raw[k].items_per_s).toBeGreaterThan(0);
     for (const k of ['step_b1', 'step_b32']) expect(report.raw[k].tokens_per_s).toBeGreaterThan(0);
-    const loads = [report.ortserve.classify, report.ortserve.embed, report.ortserve.generate_image, report.naive.classify, report.naive.embed, report.naive.http_ceiling, report.transformers_js.embed, report.ortserve.mixed.classify, report.ortserve.mixed.embed, report.ortserve.mixed.generate_image];
+    const loads = [
+      report.ortserve.classify,
+      report.ortserve.embed,
+      report.ortserve.generate_image,
+      report.naive.classify,
+      report.naive.embed,
+      report.naive.http_ceiling,
+      report.transformers_js.embed,
+      report.ortserve.mixed.classify,
+      report.ortserve.mixed.embed,
+      report.ortserve.mixed.generate_image,
+    ];
     for (const l of loads) {
       expect(l.requests).toBeGreaterThan(0);
       expect(l.errors + l.non2xx).toBe(0);

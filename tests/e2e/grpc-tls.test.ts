@@ -37,7 +37,11 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS', () => {
   let address: string;
 
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     const port = await freePort();
     address = `localhost:${port}`;
     srv = await startServer({ ORTSERVE_MODELS: slowModelRepository({ layers: 1 }), ORTSERVE_GRPC_PORT: String(port), ORTSERVE_GRPC_TLS_CERT: cert, ORTSERVE_GRPC_TLS_KEY: key });

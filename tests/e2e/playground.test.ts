@@ -104,7 +104,7 @@ describe.skipIf(!HAVE)('web playground', () => {
       const out = document.querySelector('#text .stream-output') as HTMLElement;
       const stop = [...document.querySelectorAll<HTMLButtonElement>('#text button')].find((b) => b.textContent === 'Stop')!;
       const observer = new MutationObserver(() => {
-        if (out.dataset.state === 'streaming' && out.querySelector('.generated')!.textContent!.length > 0) {
+        if (out.dataset.state === 'streaming' && out.querySelector('.generated')!.textContent.length > 0) {
           observer.disconnect();
           stop.click();
         }
@@ -134,7 +134,7 @@ describe.skipIf(!HAVE)('web playground', () => {
       const w = window as unknown as { lengths: number[] };
       w.lengths = [];
       new MutationObserver(() => {
-        if (out.dataset.state === 'streaming') w.lengths.push(out.querySelector('.generated')!.textContent!.length);
+        if (out.dataset.state === 'streaming') w.lengths.push(out.querySelector('.generated')!.textContent.length);
       }).observe(out, { subtree: true, childList: true, characterData: true });
     });
     await panel.getByRole('button', { name: 'Generate' }).click();

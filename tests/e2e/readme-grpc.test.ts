@@ -36,13 +36,22 @@ describe("README's gRPC examples", () => {
     expect(block, 'a sh block with the command and its output as comments').not.toBeNull();
     const [command, ...args] = block![1]!.replace('localhost:8081', address).split(' ');
     const { stdout } = await run(command === 'node' ? process.execPath : command!, args, { cwd: ROOT });
-    expect(stdout.trim()).toBe(block![2]!.trim().split('\n').map((l) => l.replace(/^# /, '')).join('\n'));
+    expect(stdout.trim()).toBe(
+      block![2]!
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^# /, ''))
+        .join('\n'),
+    );
   });
 
   it.skipIf(!HAVE_PY)('the Python snippet runs with the stubs compiled as the README says', { timeout: 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ortserve-readme-py-'));
     try {
-      const protoc = /`(python3 -m grpc_tools\.protoc [^`]+)`/.exec(SECTION)![1]!.replace('server/protocols/grpc', path.join(ROOT, 'server/protocols/grpc')).replace(/^python3 /, `${PYTHON} `);
+      const protoc = /`(python3 -m grpc_tools\.protoc [^`]+)`/
+        .exec(SECTION)![1]!
+        .replace('server/protocols/grpc', path.join(ROOT, 'server/protocols/grpc'))
+        .replace(/^python3 /, `${PYTHON} `);
       await run('bash', ['-c', protoc], { cwd: dir });
       const snippet = /```python\n([\s\S]*?)```/.exec(SECTION)![1]!.replace('localhost:8081', address);
       const { stdout } = await run(PYTHON, ['-c', snippet], { cwd: dir, env: { ...process.env, PYTHONPATH: dir } });

@@ -34,7 +34,7 @@ describe('event loop stays free under load', () => {
     // The load comes from another process, so this one only probes.
     const load = spawn(process.execPath, [path.join(ROOT, 'tests/helpers/load-child.ts'), `${srv.url}/v1/models/bert-mini/embed`, '4', '48', ...bodies], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    load.stdout!.on('data', (d) => (out += d));
+    load.stdout.on('data', (d) => (out += d));
     const finished = new Promise((resolve) => load.on('exit', resolve));
     const stats = async () => (await (await fetch(`${srv.url}/v1/models/bert-mini`)).json()).stats;
     const batchesBefore = (await stats()).batches;

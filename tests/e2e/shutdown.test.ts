@@ -49,7 +49,10 @@ describe('graceful shutdown', () => {
     // Plus classify requests whose bodies the server has fully received when the signal comes.
     const png = await fashionPng(3);
     const classifies = Array.from({ length: 24 }, () =>
-      fetch(`${srv.url}/v1/models/fashion-cnn/classify`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) }).then(async (r) => ({ status: r.status, body: await r.text() })),
+      fetch(`${srv.url}/v1/models/fashion-cnn/classify`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) }).then(async (r) => ({
+        status: r.status,
+        body: await r.text(),
+      })),
     );
     // Signal once the server has taken in all 24 (in progress, or already answered).
     await waitFor(

@@ -22,7 +22,12 @@ const values = fc.oneof(
   fc.record({ int64_contents: fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 64 }) }),
   fc.record({ uint_contents: fc.array(fc.nat(), { maxLength: 64 }) }),
   fc.record({ bool_contents: fc.array(fc.boolean(), { maxLength: 64 }) }),
-  fc.record({ bytes_contents: fc.array(fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)), { maxLength: 8 }) }),
+  fc.record({
+    bytes_contents: fc.array(
+      fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
+      { maxLength: 8 },
+    ),
+  }),
   fc.record({ fp32_contents: fc.array(fc.float(), { maxLength: 8 }), int64_contents: fc.array(fc.integer(), { maxLength: 8 }) }),
   fc.constant({}),
 );
@@ -38,7 +43,12 @@ const request = fc
     model_version: fc.constantFrom('', '', '1', '2'),
     inputs: fc.array(input, { maxLength: 3 }),
     outputs: fc.array(fc.record({ name: fc.oneof(fc.constantFrom('logits', 'image'), fc.string({ maxLength: 8 })) }), { maxLength: 2 }),
-    raw: fc.option(fc.array(fc.uint8Array({ maxLength: 4000 }).map((b) => Buffer.from(b)), { maxLength: 3 })),
+    raw: fc.option(
+      fc.array(
+        fc.uint8Array({ maxLength: 4000 }).map((b) => Buffer.from(b)),
+        { maxLength: 3 },
+      ),
+    ),
   })
   .map(({ raw, inputs, ...r }) => (raw ? { ...r, inputs: inputs.map(({ contents: _c, ...i }) => i), raw_input_contents: raw } : { ...r, inputs }));
 
@@ -96,14 +106,23 @@ describe('fuzzing gRPC ModelInfer (fixed seed)', { timeout: 120_000 }, () => {
     const raw = new grpcJs.Client(`127.0.0.1:${grpc.port}`, grpcJs.credentials.createInsecure());
     for (const junk of [Buffer.from([0xff, 0xff, 0xff]), Buffer.from('not a protobuf message at all'), Buffer.alloc(10, 0x0a)]) {
       const status = await new Promise<grpcJs.status>((resolve) =>
-        raw.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', (b: Buffer) => b, (b: Buffer) => b, junk, (err) => resolve(err?.code ?? grpcJs.status.OK)),
+        raw.makeUnaryRequest(
+          '/inference.GRPCInferenceService/ModelInfer',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          junk,
+          (err) => resolve(err?.code ?? grpcJs.status.OK),
+        ),
       );
       expect([grpcJs.status.INTERNAL, grpcJs.status.INVALID_ARGUMENT, grpcJs.status.NOT_FOUND]).toContain(status);
     }
     raw.close();
     console.log(`gRPC fuzz (seed ${SEED}): ${[...codes].map(([c, n]) => `${n}×${c}`).join(', ')}`);
     expect(await grpc.ok('ServerLive')).toEqual({ live: true });
-    const ok = await grpc.ok('ModelInfer', { model_name: 'fashion-cnn', inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: new Array(784).fill(0) } }] });
+    const ok = await grpc.ok('ModelInfer', {
+      model_name: 'fashion-cnn',
+      inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28], contents: { fp32_contents: new Array(784).fill(0) } }],
+    });
     expect(ok.outputs[0].shape).toEqual([1, 10]);
   });
 });

@@ -4,7 +4,20 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUZZ_ENV, HEAP_GROWTH_LIMIT_MB, RSS_GROWTH_LIMIT_MB, Tally, assertLive, discover, fuzzRepository, memoryMb, routeGroups, routeProperty, runsPerGroup, type RouteGroup } from '../../scripts/fuzz/properties.ts';
+import {
+  FUZZ_ENV,
+  HEAP_GROWTH_LIMIT_MB,
+  RSS_GROWTH_LIMIT_MB,
+  Tally,
+  assertLive,
+  discover,
+  fuzzRepository,
+  memoryMb,
+  routeGroups,
+  routeProperty,
+  runsPerGroup,
+  type RouteGroup,
+} from '../../scripts/fuzz/properties.ts';
 import { testApp } from '../helpers/app.ts';
 
 const SEED = 20_240_611;

@@ -7,7 +7,6 @@ import { readyModel, testApp } from '../helpers/app.ts';
 import { slowInferBody, slowModelRepository } from '../helpers/slow-model.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-
 const until = (check: () => boolean, deadlineMs: number, what: string) => waitFor(check, { what, deadlineMs });
 
 let app: FastifyInstance;
@@ -16,7 +15,6 @@ beforeAll(async () => {
   const repo = slowModelRepository({ layers: 1500, batching: { max_batch_size: 1, max_queue_size: 256, timeout_ms: 30_000, max_queue_delay_ms: 0 } });
   app = await testApp({ ORTSERVE_MODELS: repo });
   url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/v2/models/slow/infer`;
-
 });
 afterAll(async () => {
   await app.close();
@@ -46,7 +44,12 @@ describe('client disconnects', () => {
     const blocker = infer(48);
     await until(() => app.activeRequests() === 1 && scheduler.depth === 0, 5000, 'the blocker to start running');
     const controllers = Array.from({ length: 100 }, () => new AbortController());
-    const queued = controllers.map((c) => infer(1, c.signal).then(() => 'answered', (err: Error) => err.name));
+    const queued = controllers.map((c) =>
+      infer(1, c.signal).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      ),
+    );
     await until(() => scheduler.depth === 100, 10_000, '100 queued requests');
     for (const c of controllers) c.abort();
 
@@ -65,7 +68,6 @@ describe('client disconnects', () => {
     let open = -1;
     const poll = setInterval(() => app.server.getConnections((_err, n) => (open = n)), 10);
     await until(() => open === 0, 2000, 'every connection to close').finally(() => clearInterval(poll));
-
 
     // The model is fine afterwards.
     expect(await infer(1)).toBe(200);

@@ -50,7 +50,11 @@ describe('worker faults', () => {
       expect(r.headers['retry-after']).toBe('1');
     }
     // How fast it recovers is a measurement (RELIABILITY.md §3), not an assertion: the deadline only bounds a hang.
-    await waitFor(async () => (await classify()).statusCode === 200 && pool.readyInstances === entry.runtime.instances, { what: 'fashion-cnn to serve again on all its instances', deadlineMs: 20_000, everyMs: 25 });
+    await waitFor(async () => (await classify()).statusCode === 200 && pool.readyInstances === entry.runtime.instances, {
+      what: 'fashion-cnn to serve again on all its instances',
+      deadlineMs: 20_000,
+      everyMs: 25,
+    });
     console.log(`fashion-cnn worker killed mid-batch: ${statuses.filter((s) => s === 503).length}/8 requests got 503; serving again after ${(performance.now() - crashedAt).toFixed(0)} ms`);
     expect(pool.restarts).toBe(before + 1);
     expect(app.models.get('fashion-cnn')?.state).toBe('ready');
@@ -119,7 +123,7 @@ describe('a corrupted model file on reload', () => {
 describe('a deliberately slow model', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-        const repo = slowModelRepository({ layers: 1500, batching: { max_batch_size: 1, max_queue_size: 12, timeout_ms: 1000, max_queue_delay_ms: 0 } });
+    const repo = slowModelRepository({ layers: 1500, batching: { max_batch_size: 1, max_queue_size: 12, timeout_ms: 1000, max_queue_delay_ms: 0 } });
     app = await testApp({ ORTSERVE_MODELS: repo });
     expect(app.models.get('slow')?.state).toBe('ready');
   });
@@ -147,7 +151,9 @@ describe('a deliberately slow model', () => {
     clearInterval(sampler);
     const by = (s: number) => results.filter((r) => r.statusCode === s).length;
     const ran = entry.stats.items - itemsBefore - 1;
-    console.log(`slow model (one run ${runMs.toFixed(0)} ms, timeout 1000 ms, queue 12): 30 requests → ${by(200)}×200, ${by(504)}×504, ${by(429)}×429; runs ${ran}; dropped on deadline ${entry.stats.dropped.timeout}; deepest queue ${maxDepth}`);
+    console.log(
+      `slow model (one run ${runMs.toFixed(0)} ms, timeout 1000 ms, queue 12): 30 requests → ${by(200)}×200, ${by(504)}×504, ${by(429)}×429; runs ${ran}; dropped on deadline ${entry.stats.dropped.timeout}; deepest queue ${maxDepth}`,
+    );
     expect(by(200) + by(504) + by(429)).toBe(30);
     expect(by(504)).toBeGreaterThan(0);
     expect(by(429)).toBeGreaterThan(0);

@@ -140,7 +140,14 @@ describe('a fault inside an engine', () => {
   it('fails only the sequences of that engine step, with an SSE error event; the server keeps serving', async () => {
     const { pool, scheduler } = readyModel(app, 'fortune-rnn').runtime;
     const open = async (seed: number, signal: AbortSignal) =>
-      sse(await fetch(`${base}/v1/models/fortune-rnn/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', max_tokens: LONG, stream: true, seed }), signal }));
+      sse(
+        await fetch(`${base}/v1/models/fortune-rnn/generate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'x', max_tokens: LONG, stream: true, seed }),
+          signal,
+        }),
+      );
     // Two streams on different instances (the scheduler admits to the one with fewest active):
     // the first on instance 0, the second on instance 1.
     const stop = new AbortController();

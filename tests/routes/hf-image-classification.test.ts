@@ -61,7 +61,14 @@ describe('zero-config Hugging Face image classifiers', () => {
     // stripes.png: 144×72, x < 48 red. Resized to 72×36 the red part is x < 24; the 32-wide crop
     // starts at x = (72 − 32) / 2 = 20, so 4 of its 32 columns are red.
     const stripes = await classify('image-classifier', png('stripes.png'));
-    const logits = expected([[4 / 32, 255, 0], [28 / 32, 0, 255]], mean, std);
+    const logits = expected(
+      [
+        [4 / 32, 255, 0],
+        [28 / 32, 0, 255],
+      ],
+      mean,
+      std,
+    );
     softmax(logits).forEach((p, c) => expect(stripes[c]).toBeCloseTo(p, 2));
   });
 
@@ -70,7 +77,16 @@ describe('zero-config Hugging Face image classifiers', () => {
     const std = [0.5, 0.5, 0.5];
     const stripes = await classify('image-classifier-vit', png('stripes.png'));
     // The whole image is kept: a third red, two thirds green.
-    softmax(expected([[1 / 3, 255, 0], [2 / 3, 0, 255]], mean, std)).forEach((p, c) => expect(stripes[c]).toBeCloseTo(p, 2));
+    softmax(
+      expected(
+        [
+          [1 / 3, 255, 0],
+          [2 / 3, 0, 255],
+        ],
+        mean,
+        std,
+      ),
+    ).forEach((p, c) => expect(stripes[c]).toBeCloseTo(p, 2));
   });
 
   it('is listed as an image classifier with the labels of its config.json', async () => {

@@ -84,7 +84,12 @@ describe('zero-config text-classification', () => {
     expect(res.statusCode, res.body).toBe(200);
     const ranks = res.json() as { index: number; score: number; text: string }[];
     const expected = await Promise.all(texts.map(async (t) => sigmoid((await logits('regression', query, t))[0]!)));
-    expect(ranks.map((r) => r.index)).toEqual(expected.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i));
+    expect(ranks.map((r) => r.index)).toEqual(
+      expected
+        .map((s, i) => [s, i] as const)
+        .sort((a, b) => b[0] - a[0])
+        .map(([, i]) => i),
+    );
     for (const r of ranks) {
       expect(r.text).toBe(texts[r.index]);
       expectClose([r.score], [expected[r.index]!]);
@@ -92,7 +97,7 @@ describe('zero-config text-classification', () => {
     const raw = (await post('regression', 'rerank', { query, texts, raw_scores: true })).json() as { index: number; score: number; text?: string }[];
     expect(raw.map((r) => r.index)).toEqual(ranks.map((r) => r.index));
     expect(raw[0]!.text).toBeUndefined();
-    expectClose([raw[0]!.score], await logits('regression', query, texts[raw[0]!.index]!));
+    expectClose([raw[0]!.score], await logits('regression', query, texts[raw[0]!.index]));
   });
 });
 
@@ -127,7 +132,10 @@ describe('Text Embeddings Inference shapes', () => {
     const ids = [...t.ids.slice(0, 63), t.ids.at(-1)!];
     const expected = (await v2Outputs(app, 'multi-label', { ids, typeIds: ids.map(() => 0) })).logits!.data;
     const labels = ['animal', 'place', 'person', 'opinion'];
-    expectClose(labels.map((l) => cut.json().find((p: { label: string }) => p.label === l).score), expected);
+    expectClose(
+      labels.map((l) => cut.json().find((p: { label: string }) => p.label === l).score),
+      expected,
+    );
     expect((await post('multi-label', 'classify', { inputs: long })).statusCode).toBe(200);
     expect((await post('multi-label', 'predict', { inputs: [long, 'paris'], truncate: true, truncation_direction: 'Left' })).statusCode).toBe(200);
   });

@@ -27,16 +27,64 @@ type Row = [label: string, score: number, word: string, start: number, end: numb
 /** The README's tables: [entity or entity_group, score, word, start, end, index (none only)]. */
 const EXPECTED: Record<string, [Row[], Row[]]> = {
   none: [
-    [['B-PER', 0.76, 'ada', 0, 3, 1], ['I-PER', 0.5, 'love', 4, 8, 2], ['I-ORG', 0.6, '##lace', 8, 12, 3], ['B-LOC', 0.45, 'kings', 21, 26, 5], ['B-ORG', 0.7, '##bri', 26, 29, 6], ['B-PER', 0.4, '##dge', 29, 32, 7]],
-    [['B-ORG', 0.85, 'acme', 0, 4, 1], ['I-ORG', 0.82, 'corp', 5, 9, 2], ['B-LOC', 0.88, 'paris', 16, 21, 5]],
+    [
+      ['B-PER', 0.76, 'ada', 0, 3, 1],
+      ['I-PER', 0.5, 'love', 4, 8, 2],
+      ['I-ORG', 0.6, '##lace', 8, 12, 3],
+      ['B-LOC', 0.45, 'kings', 21, 26, 5],
+      ['B-ORG', 0.7, '##bri', 26, 29, 6],
+      ['B-PER', 0.4, '##dge', 29, 32, 7],
+    ],
+    [
+      ['B-ORG', 0.85, 'acme', 0, 4, 1],
+      ['I-ORG', 0.82, 'corp', 5, 9, 2],
+      ['B-LOC', 0.88, 'paris', 16, 21, 5],
+    ],
   ],
   simple: [
-    [['PER', 0.63, 'ada love', 0, 8], ['ORG', 0.6, '##lace', 8, 12], ['LOC', 0.45, 'kings', 21, 26], ['ORG', 0.7, '##bri', 26, 29], ['PER', 0.4, '##dge', 29, 32]],
-    [['ORG', 0.835, 'acme corp', 0, 9], ['LOC', 0.88, 'paris', 16, 21]],
+    [
+      ['PER', 0.63, 'ada love', 0, 8],
+      ['ORG', 0.6, '##lace', 8, 12],
+      ['LOC', 0.45, 'kings', 21, 26],
+      ['ORG', 0.7, '##bri', 26, 29],
+      ['PER', 0.4, '##dge', 29, 32],
+    ],
+    [
+      ['ORG', 0.835, 'acme corp', 0, 9],
+      ['LOC', 0.88, 'paris', 16, 21],
+    ],
   ],
-  first: [[['PER', 0.63, 'ada lovelace', 0, 12], ['LOC', 0.45, 'kingsbridge', 21, 32]], [['ORG', 0.835, 'acme corp', 0, 9], ['LOC', 0.88, 'paris', 16, 21]]],
-  max: [[['PER', 0.76, 'ada', 0, 3], ['ORG', 0.6, 'lovelace', 4, 12], ['ORG', 0.7, 'kingsbridge', 21, 32]], [['ORG', 0.835, 'acme corp', 0, 9], ['LOC', 0.88, 'paris', 16, 21]]],
-  average: [[['PER', 0.58, 'ada lovelace', 0, 12], ['PER', 1 / 3, 'kingsbridge', 21, 32]], [['ORG', 0.835, 'acme corp', 0, 9], ['LOC', 0.88, 'paris', 16, 21]]],
+  first: [
+    [
+      ['PER', 0.63, 'ada lovelace', 0, 12],
+      ['LOC', 0.45, 'kingsbridge', 21, 32],
+    ],
+    [
+      ['ORG', 0.835, 'acme corp', 0, 9],
+      ['LOC', 0.88, 'paris', 16, 21],
+    ],
+  ],
+  max: [
+    [
+      ['PER', 0.76, 'ada', 0, 3],
+      ['ORG', 0.6, 'lovelace', 4, 12],
+      ['ORG', 0.7, 'kingsbridge', 21, 32],
+    ],
+    [
+      ['ORG', 0.835, 'acme corp', 0, 9],
+      ['LOC', 0.88, 'paris', 16, 21],
+    ],
+  ],
+  average: [
+    [
+      ['PER', 0.58, 'ada lovelace', 0, 12],
+      ['PER', 1 / 3, 'kingsbridge', 21, 32],
+    ],
+    [
+      ['ORG', 0.835, 'acme corp', 0, 9],
+      ['LOC', 0.88, 'paris', 16, 21],
+    ],
+  ],
 };
 
 interface Entity {
@@ -51,7 +99,11 @@ interface Entity {
 
 function expectEntities(actual: Entity[], rows: Row[], strategy: string): void {
   expect(actual.map((e) => [e.entity ?? e.entity_group, e.word, e.start, e.end, e.index])).toEqual(rows.map(([l, , w, s, e, i]) => [l, w, s, e, i]));
-  expectClose(actual.map((e) => e.score), rows.map((r) => r[1]), 1e-6);
+  expectClose(
+    actual.map((e) => e.score),
+    rows.map((r) => r[1]),
+    1e-6,
+  );
   for (const e of actual) expect(Object.keys(e).sort()).toEqual(strategy === 'none' ? ['end', 'entity', 'index', 'score', 'start', 'word'] : ['end', 'entity_group', 'score', 'start', 'word']);
 }
 
@@ -72,7 +124,14 @@ describe('zero-config token-classification (token-ner, hand-set scores)', () => 
     const res = (await post('token-ner', 'token-classification', { inputs: S2 })).json().results[0].entities;
     expect(res.map((e: Entity) => e.entity)).toEqual(['B-ORG', 'I-ORG', 'B-LOC']);
     const all = (await post('token-ner', 'token-classification', { inputs: S2, ignore_labels: [] })).json().results[0].entities;
-    expect(all.map((e: Entity) => [e.entity, e.word])).toEqual([['B-ORG', 'acme'], ['I-ORG', 'corp'], ['O', 'is'], ['O', 'in'], ['B-LOC', 'paris'], ['O', '.']]);
+    expect(all.map((e: Entity) => [e.entity, e.word])).toEqual([
+      ['B-ORG', 'acme'],
+      ['I-ORG', 'corp'],
+      ['O', 'is'],
+      ['O', 'in'],
+      ['B-LOC', 'paris'],
+      ['O', '.'],
+    ]);
     expectClose([all[2].score], [0.94], 1e-6);
   });
 
@@ -110,9 +169,15 @@ describe('zero-config fill-mask (one …ForMaskedLM graph)', () => {
     const { logits } = await v2Outputs(app, 'masked-lm', t);
     const v = logits!.shape.at(-1)!;
     const probs = softmax(logits!.data.slice(mask.position * v, (mask.position + 1) * v));
-    const best = probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
+    const best = probs
+      .map((p, i) => [p, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 3);
     expect(mask.predictions.map((p: { token_id: number }) => p.token_id)).toEqual(best.map(([, i]) => i));
-    expectClose(mask.predictions.map((p: { score: number }) => p.score), best.map(([p]) => p));
+    expectClose(
+      mask.predictions.map((p: { score: number }) => p.score),
+      best.map(([p]) => p),
+    );
     expect(mask.predictions[0].sequence).toMatch(/^ada.* visited paris$/);
     expect((await post('masked-lm', 'fill-mask', { text: 'no mask here' })).statusCode).toBe(400);
     expect((await post('masked-lm', 'embed', { inputs: 'x' })).statusCode).toBe(404);
@@ -135,7 +200,10 @@ describe('zero-config sentence-transformers folder (CLS pooling, Normalize)', ()
       const d = h!.shape.at(-1)!;
       expectClose(res.json().embeddings[i], unit(h!.data.slice(0, d)));
       const mean = (await post('st-cls', 'embed', { inputs: text, pooling: 'mean', normalize: false })).json().embeddings[0];
-      expectClose(mean, Array.from({ length: d }, (_, j) => t.ids.reduce((s, _id, r) => s + h!.data[r * d + j]!, 0) / t.ids.length));
+      expectClose(
+        mean,
+        Array.from({ length: d }, (_, j) => t.ids.reduce((s, _id, r) => s + h!.data[r * d + j]!, 0) / t.ids.length),
+      );
     }
   });
 });

@@ -47,8 +47,13 @@ describe('OpenAPI', () => {
     const documented = new Set(Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
     const hidden = new Set(['/openapi.json']);
     const missing = routes
-      .filter((r) => !hidden.has(r.url) && !r.url.startsWith('/docs') && (r.schema as { hide?: boolean } | undefined)?.hide !== true)
-      .flatMap((r) => [r.method].flat().filter((m) => m !== 'HEAD').map((m) => `${m} ${r.url.replace(/:(\w+)/g, '{$1}')}`))
+      .filter((r) => !hidden.has(r.url) && !r.url.startsWith('/docs') && (r.schema)?.hide !== true)
+      .flatMap((r) =>
+        [r.method]
+          .flat()
+          .filter((m) => m !== 'HEAD')
+          .map((m) => `${m} ${r.url.replace(/:(\w+)/g, '{$1}')}`),
+      )
       .filter((key) => !documented.has(key));
     expect(missing).toEqual([]);
     expect(documented.size).toBeGreaterThan(20);
@@ -65,7 +70,10 @@ describe('Prometheus metrics', () => {
       return parsePrometheus(text) as Family[];
     };
     const count = (families: Family[], name: string, model: string) =>
-      families.find((f) => f.name === name)?.metrics.filter((m) => m.labels?.model === model).reduce((s, m) => s + Number(m.value ?? 0), 0) ?? 0;
+      families
+        .find((f) => f.name === name)
+        ?.metrics.filter((m) => m.labels?.model === model)
+        .reduce((s, m) => s + Number(m.value ?? 0), 0) ?? 0;
     // This parser drops a histogram's labels, so histogram series are read from the text itself.
     const observations = (name: string) =>
       text
@@ -87,7 +95,13 @@ describe('Prometheus metrics', () => {
     }
     const after = await scrape();
     if (HAVE) {
-      expect(count(after, 'ortserve_requests_total', model) - count(before, 'ortserve_requests_total', model), text.split('\n').filter((l) => l.includes('requests_total')).join('\n')).toBe(3);
+      expect(
+        count(after, 'ortserve_requests_total', model) - count(before, 'ortserve_requests_total', model),
+        text
+          .split('\n')
+          .filter((l) => l.includes('requests_total'))
+          .join('\n'),
+      ).toBe(3);
       expect(observations('ortserve_batch_size') - batchesBefore!).toBe(3);
       expect(observations('ortserve_inference_duration_seconds') - inferBefore!).toBe(3);
       expect(observations('ortserve_request_duration_seconds') - requestBefore!).toBe(3);

@@ -37,7 +37,9 @@ describe('bert-mini: one bound across operations and protocols', () => {
       return ok;
     });
     const ids = [2, 990, 1349, 3];
-    const v2 = { inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((name, k) => ({ name, datatype: 'INT64', shape: [1, 4], data: k === 0 ? ids : k === 1 ? [1, 1, 1, 1] : [0, 0, 0, 0] })) };
+    const v2 = {
+      inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((name, k) => ({ name, datatype: 'INT64', shape: [1, 4], data: k === 0 ? ids : k === 1 ? [1, 1, 1, 1] : [0, 0, 0, 0] })),
+    };
     const requests = Array.from({ length: 25 }, () => [
       { url: '/v1/models/bert-mini/embed', payload: { inputs: 'a cat sat on the mat' }, op: 'embed' },
       { url: '/v1/models/bert-mini/fill-mask', payload: { text: 'the cat sat on the [MASK].' }, op: 'fill-mask' },

@@ -73,7 +73,11 @@ describe('limits on real sockets', () => {
   });
 
   it('rejects a body over the limit with 413 JSON', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/models/bert-mini/embed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'a'.repeat(300 * 1024) }) });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/models/bert-mini/embed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'a'.repeat(300 * 1024) }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ statusCode: 413, code: expect.any(String) });
   });
@@ -100,7 +104,12 @@ describe('multipart limits', () => {
     const form = new FormData();
     for (let i = 0; i < 40; i++) form.append(`f${i}`, 'x');
     const body = new Response(form);
-    const res = await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': body.headers.get('content-type')! }, payload: Buffer.from(await body.arrayBuffer()) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/models/fashion-cnn/classify',
+      headers: { 'content-type': body.headers.get('content-type')! },
+      payload: Buffer.from(await body.arrayBuffer()),
+    });
     expect(res.json().message).toMatch(/fields|limit/i);
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
@@ -109,7 +118,7 @@ describe('multipart limits', () => {
 
 describe('errors carry no internals', () => {
   it('strips server paths from messages', () => {
-    expect(withoutPaths("Load model from /srv/models/cnn/model.onnx failed:/onnxruntime_src/core/graph/model.cc:180 bad", '/srv/models')).toBe(
+    expect(withoutPaths('Load model from /srv/models/cnn/model.onnx failed:/onnxruntime_src/core/graph/model.cc:180 bad', '/srv/models')).toBe(
       'Load model from cnn/model.onnx failed:model.cc:180 bad',
     );
     expect(withoutPaths("ENOENT: open '/etc/secret/app.json'", '/srv/models')).toBe("ENOENT: open 'app.json'");

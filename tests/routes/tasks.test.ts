@@ -70,7 +70,11 @@ describe('image-classification', () => {
 
   it('converts any size and colour: a large RGB JPEG of a test image still classifies', async () => {
     const s = fashionSample(0);
-    const big = await sharp(s.pixels, { raw: { width: 28, height: 28, channels: 1 } }).resize(300, 300).toColourspace('srgb').jpeg().toBuffer();
+    const big = await sharp(s.pixels, { raw: { width: 28, height: 28, channels: 1 } })
+      .resize(300, 300)
+      .toColourspace('srgb')
+      .jpeg()
+      .toBuffer();
     const res = await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/jpeg' }, payload: big });
     expect(res.statusCode).toBe(200);
     expect(res.json().results[0].predictions[0].label).toBe(LABELS[s.label]);
@@ -84,7 +88,11 @@ describe('image-classification of photo-like input', () => {
     for (let i = 0; i < n; i++) {
       const s = fashionSample(i);
       const negative = Buffer.from(s.pixels.map((v) => 255 - v));
-      const photo = await sharp(negative, { raw: { width: 28, height: 28, channels: 1 } }).resize(224, 224).toColourspace('srgb').png().toBuffer();
+      const photo = await sharp(negative, { raw: { width: 28, height: 28, channels: 1 } })
+        .resize(224, 224)
+        .toColourspace('srgb')
+        .png()
+        .toBuffer();
       const res = await app.inject({ method: 'POST', url: '/v1/models/fashion-cnn/classify', headers: { 'content-type': 'image/png' }, payload: photo });
       if (res.json().results[0].predictions[0].index === s.label) right++;
     }
@@ -115,12 +123,20 @@ describe('text-generation', () => {
   it('streams one SSE event per token and a final event with finish_reason', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'Life ', max_tokens: 20, seed: 1, stream: true } });
     expect(res.headers['content-type']).toContain('text/event-stream');
-    const events = res.body.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+    const events = res.body
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => e.slice(6));
     expect(events.at(-1)).toBe('[DONE]');
     const parsed = events.slice(0, -1).map((e) => JSON.parse(e));
     const final = parsed.at(-1);
     expect(final.finish_reason).toBe('length');
-    expect(parsed.slice(0, -1).map((e: { token: string }) => e.token).join('')).toBe(final.text);
+    expect(
+      parsed
+        .slice(0, -1)
+        .map((e: { token: string }) => e.token)
+        .join(''),
+    ).toBe(final.text);
     const plain = await app.inject({ method: 'POST', url: '/v1/models/fortune-rnn/generate', payload: { prompt: 'Life ', max_tokens: 20, seed: 1 } });
     expect(plain.json().text).toBe(final.text);
   });

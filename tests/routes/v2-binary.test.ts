@@ -38,7 +38,10 @@ function postBinary(model: string, header: object, chunks: Buffer[], contentType
 }
 
 /** Splits a binary response into its JSON header and each binary output's bytes, by name. */
-function decode(res: LightMyRequestResponse): { header: { outputs: { name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size: number } }[] } & Record<string, unknown>; raw: Record<string, Buffer> } {
+function decode(res: LightMyRequestResponse): {
+  header: { outputs: { name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size: number } }[] } & Record<string, unknown>;
+  raw: Record<string, Buffer>;
+} {
   const length = Number(res.headers[HEADER]);
   const body = res.rawPayload;
   const header = JSON.parse(body.subarray(0, length).toString('utf8'));
@@ -73,7 +76,7 @@ describe('binary inputs and outputs', () => {
     expect((await app.inject('/v2')).json().extensions).toContain('binary_tensor_data');
   });
 
-  it('binary inputs give the JSON request\'s result; JSON stays the default response', async () => {
+  it("binary inputs give the JSON request's result; JSON stays the default response", async () => {
     const json = await post('fashion-cnn', fashionJson);
     expect(json.statusCode, json.body).toBe(200);
     const binary = await postBinary('fashion-cnn', { id: 'req-7', inputs: [fashionBinaryInput] }, [f32(pixels)]);
@@ -95,7 +98,7 @@ describe('binary inputs and outputs', () => {
     floats(raw.logits!).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 
-  it('a JSON request (no Content-Type, as Triton\'s Python client sends it) may ask for one output as binary data', async () => {
+  it("a JSON request (no Content-Type, as Triton's Python client sends it) may ask for one output as binary data", async () => {
     const expected = (await post('fashion-cnn', fashionJson)).json().outputs[0].data as number[];
     const body = Buffer.from(JSON.stringify({ ...fashionJson, outputs: [{ name: 'logits', parameters: { binary_data: true } }] }));
     const res = await app.inject({ method: 'POST', url: '/v2/models/fashion-cnn/versions/1/infer', payload: body, headers: { 'content-type': undefined as unknown as string } });
@@ -107,28 +110,46 @@ describe('binary inputs and outputs', () => {
     expect(json.json().outputs[0].data).toEqual(expected);
   });
 
-  it('mixes JSON and binary inputs (FP32 and INT64) in one request, in the header\'s order', async () => {
+  it("mixes JSON and binary inputs (FP32 and INT64) in one request, in the header's order", async () => {
     const z = Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i));
     const labels = [0, 4, 9];
-    const json = await post('fashion-dcgan', { inputs: [{ name: 'z', datatype: 'FP32', shape: [3, 64], data: z }, { name: 'label', datatype: 'INT64', shape: [3], data: labels }] });
-    expect(json.statusCode, json.body).toBe(200);
-    const both = await postBinary('fashion-dcgan', {
+    const json = await post('fashion-dcgan', {
       inputs: [
-        { name: 'label', datatype: 'INT64', shape: [3], parameters: { binary_data_size: 24 } },
-        { name: 'z', datatype: 'FP32', shape: [3, 64], parameters: { binary_data_size: z.length * 4 } },
+        { name: 'z', datatype: 'FP32', shape: [3, 64], data: z },
+        { name: 'label', datatype: 'INT64', shape: [3], data: labels },
       ],
-      parameters: { binary_data_output: true },
-    }, [i64(labels), f32(z)]);
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    const both = await postBinary(
+      'fashion-dcgan',
+      {
+        inputs: [
+          { name: 'label', datatype: 'INT64', shape: [3], parameters: { binary_data_size: 24 } },
+          { name: 'z', datatype: 'FP32', shape: [3, 64], parameters: { binary_data_size: z.length * 4 } },
+        ],
+        parameters: { binary_data_output: true },
+      },
+      [i64(labels), f32(z)],
+    );
     expect(both.statusCode, both.body).toBe(200);
     const image = floats(decode(both).raw.image!);
     const expected = json.json().outputs[0].data as number[];
     expect(image).toHaveLength(3 * 28 * 28);
     image.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
-    const mixed = await postBinary('fashion-dcgan', { inputs: [{ name: 'z', datatype: 'FP32', shape: [3, 64], data: z }, { name: 'label', datatype: 'INT64', shape: [3], parameters: { binary_data_size: 24 } }] }, [i64(labels)]);
+    const mixed = await postBinary(
+      'fashion-dcgan',
+      {
+        inputs: [
+          { name: 'z', datatype: 'FP32', shape: [3, 64], data: z },
+          { name: 'label', datatype: 'INT64', shape: [3], parameters: { binary_data_size: 24 } },
+        ],
+      },
+      [i64(labels)],
+    );
     expect(mixed.json()).toEqual(json.json());
   });
 
-  it('reads the header length from SageMaker\'s content type and answers in kind', async () => {
+  it("reads the header length from SageMaker's content type and answers in kind", async () => {
     const { body, length } = framed({ inputs: [fashionBinaryInput], parameters: { binary_data_output: true } }, f32(pixels));
     const res = await post('fashion-cnn', body, { 'content-type': `application/vnd.sagemaker-triton.binary+json;json-header-size=${length}` });
     expect(res.statusCode, res.body).toBe(200);
@@ -144,8 +165,14 @@ describe('binary inputs and outputs', () => {
     const { header, raw } = decode(res);
     expect(header.outputs[0]).toMatchObject({ name: 'logits', shape: [2, 10] });
     floats(raw.logits!).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
-    expect400(await post('fashion-cnn', f32(pixels.slice(1)), { 'content-type': 'application/octet-stream', [HEADER]: '0' }), "a raw binary request of 6268 bytes does not fit input 'pixel_values' ([-1,1,28,28] of FP32, 3136 bytes per step of the free dimension)");
-    expect400(await post('fashion-dcgan', f32(pixels), { 'content-type': 'application/octet-stream', [HEADER]: '0' }), "a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input; 'fashion-dcgan' has 2: send a JSON header");
+    expect400(
+      await post('fashion-cnn', f32(pixels.slice(1)), { 'content-type': 'application/octet-stream', [HEADER]: '0' }),
+      "a raw binary request of 6268 bytes does not fit input 'pixel_values' ([-1,1,28,28] of FP32, 3136 bytes per step of the free dimension)",
+    );
+    expect400(
+      await post('fashion-dcgan', f32(pixels), { 'content-type': 'application/octet-stream', [HEADER]: '0' }),
+      "a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input; 'fashion-dcgan' has 2: send a JSON header",
+    );
     expect((await post('nope', f32(pixels), { 'content-type': 'application/octet-stream', [HEADER]: '0' })).statusCode).toBe(404);
   });
 });
@@ -161,9 +188,12 @@ describe('malformed binary requests are 400s with a message', () => {
     expect400(await raw(body, { [HEADER]: '-5' }), /must be a byte count/);
     expect400(await raw(body, { [HEADER]: '1e3' }), /must be a byte count/);
     expect400(await raw(body, { [HEADER]: String(body.byteLength + 1) }), `Inference-Header-Content-Length ${body.byteLength + 1} is larger than the body (${body.byteLength} bytes)`);
-    expect400(await post('fashion-cnn', body, { 'content-type': 'application/vnd.sagemaker-triton.binary+json;json-header-size=x' }), 'json-header-size must be a byte count (a non-negative integer), got "x"');
+    expect400(
+      await post('fashion-cnn', body, { 'content-type': 'application/vnd.sagemaker-triton.binary+json;json-header-size=x' }),
+      'json-header-size must be a byte count (a non-negative integer), got "x"',
+    );
     expect((await raw(body, { [HEADER]: String(length) })).statusCode).toBe(200);
-    const xml = await post('fashion-cnn', '<inputs/>', { 'content-type': 'application/xml' } as Record<string, string>);
+    const xml = await post('fashion-cnn', '<inputs/>', { 'content-type': 'application/xml' });
     expect(xml.statusCode).toBe(415);
     expect(xml.json()).toEqual({ error: "Content-Type 'application/xml' is not accepted here; send application/json, or a JSON header and binary tensor data with Inference-Header-Content-Length" });
   });
@@ -178,21 +208,36 @@ describe('malformed binary requests are 400s with a message', () => {
   });
 
   it('sizes that do not add up to the body', async () => {
-    expect400(await postBinary('fashion-cnn', { inputs: [fashionBinaryInput] }, [f32(pixels), Buffer.alloc(3)]), "the body has 6275 bytes of binary data after the JSON header, but the inputs' binary_data_size add up to 6272");
-    expect400(await postBinary('fashion-cnn', { inputs: [fashionBinaryInput] }, [f32(pixels.slice(2))]), "input 'pixel_values': binary_data_size 6272 runs past the end of the body (6264 bytes of binary data after the JSON header, 0 used by earlier inputs)");
-    expect400(await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, parameters: { binary_data_size: '6272' } }] }, [f32(pixels)]), 'input \'pixel_values\': parameters.binary_data_size must be a non-negative integer, got "6272"');
+    expect400(
+      await postBinary('fashion-cnn', { inputs: [fashionBinaryInput] }, [f32(pixels), Buffer.alloc(3)]),
+      "the body has 6275 bytes of binary data after the JSON header, but the inputs' binary_data_size add up to 6272",
+    );
+    expect400(
+      await postBinary('fashion-cnn', { inputs: [fashionBinaryInput] }, [f32(pixels.slice(2))]),
+      "input 'pixel_values': binary_data_size 6272 runs past the end of the body (6264 bytes of binary data after the JSON header, 0 used by earlier inputs)",
+    );
+    expect400(
+      await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, parameters: { binary_data_size: '6272' } }] }, [f32(pixels)]),
+      'input \'pixel_values\': parameters.binary_data_size must be a non-negative integer, got "6272"',
+    );
     expect400(await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, parameters: { binary_data_size: -1 } }] }, []), /must be a non-negative integer, got -1/);
   });
 
-  it('a binary_data_size the tensor\'s shape and datatype cannot have', async () => {
+  it("a binary_data_size the tensor's shape and datatype cannot have", async () => {
     const shape = [1, 1, 28, 28];
-    expect400(await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, shape }] }, [f32(pixels)]), "input 'pixel_values': 6272 bytes of raw data do not fill shape [1,1,28,28] of FP32 (3136 bytes expected: 784 × 4)");
+    expect400(
+      await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, shape }] }, [f32(pixels)]),
+      "input 'pixel_values': 6272 bytes of raw data do not fill shape [1,1,28,28] of FP32 (3136 bytes expected: 784 × 4)",
+    );
     expect400(await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, datatype: 'FP64' }] }, [f32(pixels)]), "input 'pixel_values': datatype FP64 does not match the model's FP32");
     expect400(await postBinary('fashion-cnn', { inputs: [{ ...fashionBinaryInput, data: pixels }] }, [f32(pixels)]), "input 'pixel_values' has both data and binary data; send one");
   });
 
   it('binary parameters without binary data, or of the wrong type', async () => {
-    expect400(await post('fashion-cnn', { inputs: [fashionBinaryInput] }), "input 'pixel_values' has parameters.binary_data_size but the request carries no binary data: send the Inference-Header-Content-Length header with the byte length of the JSON header before the data");
+    expect400(
+      await post('fashion-cnn', { inputs: [fashionBinaryInput] }),
+      "input 'pixel_values' has parameters.binary_data_size but the request carries no binary data: send the Inference-Header-Content-Length header with the byte length of the JSON header before the data",
+    );
     expect400(await post('fashion-cnn', { ...fashionJson, parameters: { binary_data_output: 'yes' } }), 'parameters.binary_data_output must be true or false, got "yes"');
     expect400(await post('fashion-cnn', { ...fashionJson, outputs: [{ name: 'logits', parameters: { binary_data: 1 } }] }), "output 'logits': parameters.binary_data must be true or false, got 1");
     expect400(await post('fashion-cnn', { inputs: [{ name: 'pixel_values', datatype: 'FP32', shape: [1, 1, 28, 28] }] }), "input 'pixel_values' has no data");
@@ -207,7 +252,10 @@ describe.skipIf(!HAVE_SHARED)('foreign models: BYTES outputs and int64 token ids
   let foreign: FastifyInstance;
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'ortserve-v2-binary-'));
   beforeAll(async () => {
-    for (const [name, file] of [['squeezenet', 'squeezenet/squeezenet_tensor_input.onnx'], ['tiny-distilbert', 'optimum_tiny_bert/model.onnx']] as const) {
+    for (const [name, file] of [
+      ['squeezenet', 'squeezenet/squeezenet_tensor_input.onnx'],
+      ['tiny-distilbert', 'optimum_tiny_bert/model.onnx'],
+    ] as const) {
       fs.mkdirSync(path.join(repo, name));
       fs.symlinkSync(path.join(SHARED, file), path.join(repo, name, 'model.onnx'));
     }
@@ -217,7 +265,8 @@ describe.skipIf(!HAVE_SHARED)('foreign models: BYTES outputs and int64 token ids
     await foreign?.close();
     fs.rmSync(repo, { recursive: true, force: true });
   });
-  const infer = (model: string, payload: Buffer | object, headers: Record<string, string> = {}) => foreign.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers, payload: payload as Buffer });
+  const infer = (model: string, payload: Buffer | object, headers: Record<string, string> = {}) =>
+    foreign.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers, payload: payload as Buffer });
 
   it('a BYTES output comes back as length-prefixed strings equal to the JSON strings', async () => {
     const image = Array.from({ length: 3 * 227 * 227 }, (_, i) => (i % 251) / 251);
@@ -244,14 +293,23 @@ describe.skipIf(!HAVE_SHARED)('foreign models: BYTES outputs and int64 token ids
     const ids = [101, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 102];
     const mask = ids.map(() => 1);
     const shape = [1, ids.length];
-    const json = await infer('tiny-distilbert', { inputs: [{ name: 'input_ids', datatype: 'INT64', shape, data: ids }, { name: 'attention_mask', datatype: 'INT64', shape, data: mask }] });
-    expect(json.statusCode, json.body).toBe(200);
-    const { body, length } = framed({
+    const json = await infer('tiny-distilbert', {
       inputs: [
-        { name: 'input_ids', datatype: 'INT64', shape, parameters: { binary_data_size: 72 } },
-        { name: 'attention_mask', datatype: 'INT64', shape, parameters: { binary_data_size: 72 } },
+        { name: 'input_ids', datatype: 'INT64', shape, data: ids },
+        { name: 'attention_mask', datatype: 'INT64', shape, data: mask },
       ],
-    }, i64(ids), i64(mask));
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    const { body, length } = framed(
+      {
+        inputs: [
+          { name: 'input_ids', datatype: 'INT64', shape, parameters: { binary_data_size: 72 } },
+          { name: 'attention_mask', datatype: 'INT64', shape, parameters: { binary_data_size: 72 } },
+        ],
+      },
+      i64(ids),
+      i64(mask),
+    );
     const res = await infer('tiny-distilbert', body, { 'content-type': 'application/octet-stream', [HEADER]: String(length) });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual(json.json());

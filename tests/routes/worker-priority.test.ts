@@ -13,7 +13,10 @@ import { waitFor } from '../helpers/wait.ts';
  */
 function niceOf(prefix: string): number[] {
   const byName = new Map<string, { tid: number; nice: number }>();
-  for (const tid of fs.readdirSync('/proc/self/task').map(Number).sort((a, b) => a - b)) {
+  for (const tid of fs
+    .readdirSync('/proc/self/task')
+    .map(Number)
+    .sort((a, b) => a - b)) {
     const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (name.startsWith(prefix) && !byName.has(name)) byName.set(name, { tid, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) });

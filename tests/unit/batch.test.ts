@@ -30,7 +30,10 @@ describe('textFeeds', () => {
   });
 
   it('feeds only the roles the graph has, in the type it declares (int32 here)', () => {
-    const s = session([{ name: 'ids', isTensor: true, type: 'int32', shape: [-1, -1] }, { name: 'mask', isTensor: true, type: 'int32', shape: [-1, -1] }]);
+    const s = session([
+      { name: 'ids', isTensor: true, type: 'int32', shape: [-1, -1] },
+      { name: 'mask', isTensor: true, type: 'int32', shape: [-1, -1] },
+    ]);
     const { feeds } = textFeeds(s, { kind: 'text', inputs: { input_ids: 'ids', attention_mask: 'mask' } }, [{ ids: ids(5, 6) }]);
     expect(Object.keys(feeds).sort()).toEqual(['ids', 'mask']);
     expect(feeds.ids).toEqual({ type: 'int32', dims: [1, 2], data: Int32Array.of(5, 6) });
@@ -51,7 +54,10 @@ describe('cuts', () => {
   it('pool: mean, cls and max over the real tokens only, then normalised', () => {
     // Two items, padded length 2, hidden 2: item 0 has 2 tokens, item 1 has 1 (its second row is padding).
     const hidden = { h: f32([2, 2, 2], [3, 0, 1, 4, 0, 2, 99, 99]) };
-    const items: BatchItem[] = [{ ids: ids(1, 1), pool: { pooling: 'mean', normalize: false } }, { ids: ids(1), pool: { pooling: 'mean', normalize: true } }];
+    const items: BatchItem[] = [
+      { ids: ids(1, 1), pool: { pooling: 'mean', normalize: false } },
+      { ids: ids(1), pool: { pooling: 'mean', normalize: true } },
+    ];
     const [a, b] = cutOutputs({ kind: 'pool' }, hidden, items, 2);
     expect(Array.from((a as { outputs: Record<string, TensorValue> }).outputs.vector!.data as Float32Array)).toEqual([2, 2]);
     expect(Array.from((b as { outputs: Record<string, TensorValue> }).outputs.vector!.data as Float32Array)).toEqual([0, 1]);
@@ -85,7 +91,12 @@ describe('runBatch', () => {
   const doubler = session([{ name: 'x', isTensor: true, type: 'float32', shape: [-1] }], async (feeds) => {
     const x = feeds.x!.data as Float32Array;
     if (x.some((v) => v < 0)) throw new Error('negative input');
-    return { y: f32([...feeds.x!.dims], Array.from(x, (v) => 2 * v)) };
+    return {
+      y: f32(
+        [...feeds.x!.dims],
+        Array.from(x, (v) => 2 * v),
+      ),
+    };
   });
 
   it('stacks the items, runs once and answers each', async () => {

@@ -64,7 +64,11 @@ function harness(opts: { fault?: () => boolean } = {}) {
 }
 
 const start = (id: number, prompt: number[], maxTokens: number, temperature = 0, seed = 1): SequenceStart => ({
-  id, prompt, maxTokens, seed, sampling: { temperature, topK: 0, topP: 1 },
+  id,
+  prompt,
+  maxTokens,
+  seed,
+  sampling: { temperature, topK: 0, topP: 1 },
 });
 
 describe('SequenceEngine (in the worker)', () => {
@@ -89,10 +93,19 @@ describe('SequenceEngine (in the worker)', () => {
     await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);
     // 13 prompt tokens with chunks of 4: two chunk runs (12 → 8 → 4 tokens before the last one
     // left), then the last 5 are folded into the active stream's steps, one per step.
-    h.engine.add(start(2, Array.from({ length: 13 }, () => 1), 2));
+    h.engine.add(
+      start(
+        2,
+        Array.from({ length: 13 }, () => 1),
+        2,
+      ),
+    );
     await h.until(() => h.ended.has(2));
     const prefills = h.runs.filter(([, t]) => t > 1);
-    expect(prefills).toEqual([[1, 4], [1, 4]]);
+    expect(prefills).toEqual([
+      [1, 4],
+      [1, 4],
+    ]);
     // Between the two chunk runs there is a decode step of the active stream (both streams share it after).
     const idx = h.runs.map(([, t], i) => (t > 1 ? i : -1)).filter((i) => i >= 0);
     expect(idx[1]! - idx[0]!).toBe(2);
@@ -102,7 +115,7 @@ describe('SequenceEngine (in the worker)', () => {
     h.engine.abort(1);
   });
 
-  it('folds a short prompt into the active streams\' steps, with no run of its own', async () => {
+  it("folds a short prompt into the active streams' steps, with no run of its own", async () => {
     const h = harness();
     h.engine.add(start(1, [0], 100_000));
     await h.until(() => (h.tokens.get(1)?.length ?? 0) >= 2);

@@ -30,20 +30,56 @@ const options = (strategy: EntityOptions['strategy'], labels = LABELS): EntityOp
 
 describe('preEntities', () => {
   it('a word-aware tokenizer: a token whose length differs from its text is a subword; special tokens are dropped', () => {
-    const enc = encoding([['jo', 0, 2], ['##hn', 2, 4], ['smith', 5, 10]]);
-    const pre = preEntities('John Smith', enc, enc.ids.map(() => row(0, 1, 0)), { subwordPrefix: '##' });
-    expect(pre.map((p) => [p.word, p.index, p.isSubword])).toEqual([['jo', 1, false], ['##hn', 2, true], ['smith', 3, false]]);
+    const enc = encoding([
+      ['jo', 0, 2],
+      ['##hn', 2, 4],
+      ['smith', 5, 10],
+    ]);
+    const pre = preEntities(
+      'John Smith',
+      enc,
+      enc.ids.map(() => row(0, 1, 0)),
+      { subwordPrefix: '##' },
+    );
+    expect(pre.map((p) => [p.word, p.index, p.isSubword])).toEqual([
+      ['jo', 1, false],
+      ['##hn', 2, true],
+      ['smith', 3, false],
+    ]);
   });
 
-  it('other tokenizers: a subword when no space precedes it (transformers\' fallback); an unknown token takes its text', () => {
-    const enc = encoding([['John', 0, 4], ['Sm', 5, 7], ['ith', 7, 10], ['[UNK]', 11, 12]], 1);
-    const pre = preEntities('John Smith 😀', enc, enc.ids.map(() => row(0, 1, 0)), { unknownId: 1 });
-    expect(pre.map((p) => [p.word, p.isSubword])).toEqual([['John', false], ['Sm', false], ['ith', true], ['😀', false]]);
+  it("other tokenizers: a subword when no space precedes it (transformers' fallback); an unknown token takes its text", () => {
+    const enc = encoding(
+      [
+        ['John', 0, 4],
+        ['Sm', 5, 7],
+        ['ith', 7, 10],
+        ['[UNK]', 11, 12],
+      ],
+      1,
+    );
+    const pre = preEntities(
+      'John Smith 😀',
+      enc,
+      enc.ids.map(() => row(0, 1, 0)),
+      { unknownId: 1 },
+    );
+    expect(pre.map((p) => [p.word, p.isSubword])).toEqual([
+      ['John', false],
+      ['Sm', false],
+      ['ith', true],
+      ['😀', false],
+    ]);
   });
 });
 
 describe('entities', () => {
-  const enc = encoding([['jo', 0, 2], ['##hn', 2, 4], ['smith', 5, 10], ['went', 11, 15]]);
+  const enc = encoding([
+    ['jo', 0, 2],
+    ['##hn', 2, 4],
+    ['smith', 5, 10],
+    ['went', 11, 15],
+  ]);
   const scores = [row(1, 0, 0), row(0.1, 0.6, 0.3), row(0.2, 0.1, 0.7), row(0.1, 0.2, 0.7), row(0.9, 0.05, 0.05), row(1, 0, 0)];
   const pre = preEntities('John Smith went', enc, scores, { subwordPrefix: '##' });
 
@@ -68,7 +104,11 @@ describe('entities', () => {
 
   it('none keeps one entity per token with its index; ignore_labels filters labels', () => {
     const none = entities(pre, options('none'));
-    expect(none.map((e) => ('entity' in e ? [e.entity, e.index] : []))).toEqual([['B-PER', 1], ['I-PER', 2], ['I-PER', 3]]);
+    expect(none.map((e) => ('entity' in e ? [e.entity, e.index] : []))).toEqual([
+      ['B-PER', 1],
+      ['I-PER', 2],
+      ['I-PER', 3],
+    ]);
     expect(entities(pre, { ...options('none'), ignoreLabels: [] })).toHaveLength(4);
   });
 });

@@ -62,8 +62,18 @@ describe('Hugging Face fixtures', () => {
 
   it('multi-label: sigmoid, onnx/model.onnx, the 1e30 model_max_length sentinel ignored', async () => {
     const d = await derive(path.join(FIXTURES, 'multi-label'));
-    expect(d.manifest).toMatchObject({ task: 'text-classification', labels: ['animal', 'place', 'person', 'opinion'], function_to_apply: 'sigmoid', graphs: { model: 'onnx/model.onnx' }, max_length: 64 });
-    expect(d.sources).toMatchObject({ function_to_apply: 'config.json: problem_type = "multi_label_classification"', max_length: 'config.json: max_position_embeddings', graphs: 'file: onnx/model.onnx' });
+    expect(d.manifest).toMatchObject({
+      task: 'text-classification',
+      labels: ['animal', 'place', 'person', 'opinion'],
+      function_to_apply: 'sigmoid',
+      graphs: { model: 'onnx/model.onnx' },
+      max_length: 64,
+    });
+    expect(d.sources).toMatchObject({
+      function_to_apply: 'config.json: problem_type = "multi_label_classification"',
+      max_length: 'config.json: max_position_embeddings',
+      graphs: 'file: onnx/model.onnx',
+    });
   });
 
   it('regression: one label gives the raw score; model_max_length below the positions is kept', async () => {
@@ -106,9 +116,18 @@ describe('Hugging Face fixtures', () => {
       labels: ['red', 'green', 'blue'],
       scores: 'logits',
       image: {
-        width: 32, height: 32, channels: 3, layout: 'NCHW', fit: 'fill', invert: false,
-        scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-        resize: { shortest_edge: 36 }, crop: { height: 32, width: 32 }, resample: 'bicubic',
+        width: 32,
+        height: 32,
+        channels: 3,
+        layout: 'NCHW',
+        fit: 'fill',
+        invert: false,
+        scale: 1 / 255,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        resize: { shortest_edge: 36 },
+        crop: { height: 32, width: 32 },
+        resample: 'bicubic',
       },
     });
     expect(d.sources).toMatchObject({ image: 'preprocessor_config.json', labels: 'config.json: id2label' });
@@ -117,8 +136,17 @@ describe('Hugging Face fixtures', () => {
   it('image-classifier-vit: an exact height × width resize, no crop, bilinear', async () => {
     const d = await derive(path.join(FIXTURES, 'image-classifier-vit'));
     expect(d.manifest.image).toEqual({
-      width: 24, height: 24, channels: 3, layout: 'NCHW', fit: 'fill', invert: false,
-      scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], resize: { height: 24, width: 24 }, resample: 'bilinear',
+      width: 24,
+      height: 24,
+      channels: 3,
+      layout: 'NCHW',
+      fit: 'fill',
+      invert: false,
+      scale: 1 / 255,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      resize: { height: 24, width: 24 },
+      resample: 'bilinear',
     });
     expect(d.manifest.graphs).toEqual({ model: 'onnx/model.onnx' });
   });
@@ -148,7 +176,11 @@ describe.skipIf(!HAVE_SHARED)('a real optimum export (../shared/real-models/opti
   });
 
   it('with a tokenizer.json beside it, a softmax text classifier', async () => {
-    const dir = real('tiny-distilbert', { 'config.json': 'optimum_tiny_bert/config.json', 'model.onnx': 'optimum_tiny_bert/model.onnx', 'tokenizer.json': 'bert_tokenizer/bert-base-uncased.tokenizer.json' });
+    const dir = real('tiny-distilbert', {
+      'config.json': 'optimum_tiny_bert/config.json',
+      'model.onnx': 'optimum_tiny_bert/model.onnx',
+      'tokenizer.json': 'bert_tokenizer/bert-base-uncased.tokenizer.json',
+    });
     const d = await derive(dir);
     expect(d.manifest).toEqual({
       description: 'DistilBertForSequenceClassification (Hugging Face export)',
@@ -222,7 +254,7 @@ describe('derivation rules', () => {
     expect(none.warnings).toEqual(['no ONNX graph: looked for model.onnx, onnx/model.onnx, onnx/model_quantized.onnx']);
   });
 
-  it("problem_type regression gives the raw score; single-label softmax; without id2label, num_labels counts", async () => {
+  it('problem_type regression gives the raw score; single-label softmax; without id2label, num_labels counts', async () => {
     const fn = async (name: string, extra: object) => (await derive(folder(name, { 'config.json': bert('BertForSequenceClassification', extra), ...TEXT }))).manifest;
     expect((await fn('pt-regression', { problem_type: 'regression', id2label: { 0: 'a', 1: 'b' } })).function_to_apply).toBe('none');
     expect((await fn('pt-single', { problem_type: 'single_label_classification', id2label: { 0: 'a', 1: 'b' } })).function_to_apply).toBe('softmax');
@@ -238,9 +270,19 @@ describe('derivation rules', () => {
       return d;
     };
     expect(spec({ size: 224, resample: 0 }).spec).toMatchObject({ width: 224, height: 224, resize: { height: 224, width: 224 }, resample: 'nearest' });
-    expect(spec({ size: 224, crop_pct: 0.875, image_processor_type: 'ConvNextImageProcessor' }).spec).toMatchObject({ width: 224, height: 224, resize: { shortest_edge: 256 }, crop: { height: 224, width: 224 } });
+    expect(spec({ size: 224, crop_pct: 0.875, image_processor_type: 'ConvNextImageProcessor' }).spec).toMatchObject({
+      width: 224,
+      height: 224,
+      resize: { shortest_edge: 256 },
+      crop: { height: 224, width: 224 },
+    });
     expect(spec({ size: { shortest_edge: 384 }, crop_pct: 0.875, resample: 1 }).spec).toMatchObject({ width: 384, height: 384, resize: { height: 384, width: 384 }, resample: 'lanczos' });
-    expect(spec({ size: { shortest_edge: 256 }, do_center_crop: true, crop_size: { height: 224, width: 200 } }).spec).toMatchObject({ width: 200, height: 224, resize: { shortest_edge: 256 }, crop: { height: 224, width: 200 } });
+    expect(spec({ size: { shortest_edge: 256 }, do_center_crop: true, crop_size: { height: 224, width: 200 } }).spec).toMatchObject({
+      width: 200,
+      height: 224,
+      resize: { shortest_edge: 256 },
+      crop: { height: 224, width: 200 },
+    });
     const raw = spec({ size: 32, do_rescale: false, do_normalize: false }).spec;
     expect([raw.scale, raw.mean, raw.std]).toEqual([1, undefined, undefined]);
     const box = spec({ size: 32, resample: 4 });
@@ -263,7 +305,9 @@ describe('bad files make that one model fail to load, with a path-free message',
     await expect(bad('holes', { id2label: { 0: 'O', 2: 'B-PER' } })).rejects.toThrow('config.json: "id2label" keys must be 0..1, but "1" is missing (keys: 0, 2)');
     await expect(bad('count', { id2label: { 0: 'O', 1: 'B-PER' }, num_labels: 3 })).rejects.toThrow('"num_labels" is 3 but "id2label" has 2 labels');
     await expect(bad('not-string', { id2label: { 0: 7 } })).rejects.toThrow('id2label["0"] must be a string');
-    await expect(deriveFromHuggingFace(folder('problem', { 'config.json': bert('BertForSequenceClassification', { problem_type: 'ranking' }), ...TEXT }))).rejects.toThrow('"problem_type" is "ranking"');
+    await expect(deriveFromHuggingFace(folder('problem', { 'config.json': bert('BertForSequenceClassification', { problem_type: 'ranking' }), ...TEXT }))).rejects.toThrow(
+      '"problem_type" is "ranking"',
+    );
   });
 
   it('a module path outside the folder', async () => {
@@ -283,18 +327,35 @@ describe('bad files make that one model fail to load, with a path-free message',
 describe('readModel: manifest.json over the derived fields', () => {
   it('overrides field by field, and sources say so', async () => {
     const dir = folder('override', {
-      ...Object.fromEntries(['config.json', 'modules.json', '1_Pooling/config.json', 'sentence_bert_config.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => [f, fs.readFileSync(path.join(FIXTURES, 'st-cls', f), 'utf8')])),
+      ...Object.fromEntries(
+        ['config.json', 'modules.json', '1_Pooling/config.json', 'sentence_bert_config.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => [
+          f,
+          fs.readFileSync(path.join(FIXTURES, 'st-cls', f), 'utf8'),
+        ]),
+      ),
       'onnx/model.onnx': '',
       'manifest.json': { pooling: 'mean', batching: { max_batch_size: 4 } },
     });
     const source = await readModel(dir);
     expect(source.manifest).toMatchObject({ task: 'text-embedding', pooling: 'mean', normalize: true, max_length: 48, batching: { max_batch_size: 4 } });
-    expect(source.sources).toMatchObject({ name: 'default', task: 'modules.json (sentence-transformers)', pooling: 'manifest.json', batching: 'manifest.json', normalize: 'modules.json: sentence_transformers.models.Normalize', graphs: 'file: onnx/model.onnx' });
+    expect(source.sources).toMatchObject({
+      name: 'default',
+      task: 'modules.json (sentence-transformers)',
+      pooling: 'manifest.json',
+      batching: 'manifest.json',
+      normalize: 'modules.json: sentence_transformers.models.Normalize',
+      graphs: 'file: onnx/model.onnx',
+    });
     expect(source.warnings).toEqual([]);
   });
 
   it('a manifest.json that names the task settles a fallback, and its warning goes', async () => {
-    const dir = folder('settled', { 'config.json': bert('BertForSequenceClassification', { id2label: { 0: 'no', 1: 'yes' } }), 'model.onnx': '', 'vocab/tokenizer.json': '{}', 'manifest.json': { task: 'text-classification', tokenizer: 'vocab/tokenizer.json' } });
+    const dir = folder('settled', {
+      'config.json': bert('BertForSequenceClassification', { id2label: { 0: 'no', 1: 'yes' } }),
+      'model.onnx': '',
+      'vocab/tokenizer.json': '{}',
+      'manifest.json': { task: 'text-classification', tokenizer: 'vocab/tokenizer.json' },
+    });
     const source = await readModel(dir);
     expect(source.manifest).toMatchObject({ task: 'text-classification', tokenizer: 'vocab/tokenizer.json', description: 'BertForSequenceClassification (Hugging Face export)' });
     expect(source.sources).toMatchObject({ task: 'manifest.json', tokenizer: 'manifest.json', description: 'config.json: architectures[0]' });

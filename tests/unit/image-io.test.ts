@@ -23,9 +23,13 @@ describe('image-io', () => {
   });
 
   it('leaves colour, other sizes and bombs to sharp: 400 for broken data, 413 from the header', async () => {
-    const colour = await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 200, g: 20, b: 20 } } }).png().toBuffer();
+    const colour = await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 200, g: 20, b: 20 } } })
+      .png()
+      .toBuffer();
     expect(Array.from(await imageToTensor(colour, SPEC, limits))).toEqual(Array.from(await viaSharp(colour)));
-    const big = await sharp({ create: { width: 56, height: 56, channels: 3, background: '#777' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 56, height: 56, channels: 3, background: '#777' } })
+      .png()
+      .toBuffer();
     expect((await imageToTensor(big, SPEC, limits)).length).toBe(28 * 28);
     const png = await fashionPng(3);
     await expect(imageToTensor(png.subarray(0, 60), SPEC, limits)).rejects.toMatchObject({ kind: 'invalid' });

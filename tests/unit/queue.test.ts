@@ -4,7 +4,9 @@ import { ModelQueue, type BatchLimits, type QueueEntry } from '../../server/runt
 type E = QueueEntry & { item: string };
 const entry = (item: string, cost = 1, op = 'embed', key = '', bytes = 0): E => ({ item, cost, op, key, bytes, enqueuedAt: performance.now() });
 const any = () => true;
-const limits = (l: Partial<BatchLimits> = {}) => () => ({ maxItems: 8, maxTokens: 1e9, maxPaddingRatio: Infinity, ...l });
+const limits =
+  (l: Partial<BatchLimits> = {}) =>
+  () => ({ maxItems: 8, maxTokens: 1e9, maxPaddingRatio: Infinity, ...l });
 const items = (q: ModelQueue<E>, l: Partial<BatchLimits> = {}) => q.nextBatch(any, limits(l))?.entries.map((e) => e.item) ?? [];
 
 describe('ModelQueue', () => {

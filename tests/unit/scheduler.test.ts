@@ -91,7 +91,7 @@ describe('ModelScheduler: batches', () => {
     expect(out[0]!.timing.batchSize).toBe(5);
   });
 
-  it('never exceeds max_batch_size, nor the operation\'s own cap', async () => {
+  it("never exceeds max_batch_size, nor the operation's own cap", async () => {
     const { s, double, batches } = setup({ maxBatchSize: 3 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => double.submit(i)));
     expect(Math.max(...batches.map((b) => b.size))).toBe(3);
@@ -255,12 +255,17 @@ describe('ModelScheduler: sequences', () => {
     const pool = new FakePool(2);
     const { s } = setup({}, pool);
     for (let i = 0; i < 6; i++) s.generate(seq, () => {}).done.catch(() => {});
-    expect(pool.added().map((a) => a.instance).sort()).toEqual([0, 0, 1, 1]);
+    expect(
+      pool
+        .added()
+        .map((a) => a.instance)
+        .sort(),
+    ).toEqual([0, 0, 1, 1]);
     expect(s.activeSequences).toBe(4);
     expect(s.depth).toBe(2);
   });
 
-  it('delivers each step\'s tokens, resolves at max tokens and admits the next waiting sequence', async () => {
+  it("delivers each step's tokens, resolves at max tokens and admits the next waiting sequence", async () => {
     const pool = new FakePool(1);
     const { s } = setup({ maxActiveSequences: 1 }, pool);
     const got: number[] = [];

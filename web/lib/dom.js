@@ -31,7 +31,11 @@ export function numberInput({ value, min, max, step = 1, placeholder, name }) {
 }
 
 export function select(options, value) {
-  const el = h('select', {}, options.map(([v, text]) => h('option', { value: v }, text)));
+  const el = h(
+    'select',
+    {},
+    options.map(([v, text]) => h('option', { value: v }, text)),
+  );
   if (value !== undefined) el.value = value;
   return el;
 }

@@ -76,14 +76,7 @@ export function render(model) {
   return h(
     'form',
     { class: 'tool-body', onsubmit: (e) => (e.preventDefault(), busy(run, show)) },
-    h(
-      'div',
-      { class: 'controls' },
-      field('Sentence', text),
-      h('div', { class: 'row' }, field('Layer', layer), field('Head', head)),
-      h('div', { class: 'buttons' }, run),
-      api.el,
-    ),
+    h('div', { class: 'controls' }, field('Sentence', text), h('div', { class: 'row' }, field('Layer', layer), field('Head', head)), h('div', { class: 'buttons' }, run), api.el),
     h('div', { class: 'results' }, status.el, view, readout),
   );
 }

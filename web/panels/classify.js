@@ -43,9 +43,7 @@ export function render(model) {
     try {
       const body = await postForm(path, form);
       const predictions = body.results[0].predictions;
-      results.replaceChildren(
-        barList(predictions.map((p) => ({ label: p.label, score: p.score, note: truth && p.label === truth ? '✓ true label' : '' }))),
-      );
+      results.replaceChildren(barList(predictions.map((p) => ({ label: p.label, score: p.score, note: truth && p.label === truth ? '✓ true label' : '' }))));
       output.dataset.state = 'done';
       status.set(`Top label: ${predictions[0].label} (${(predictions[0].score * 100).toFixed(1)}%) in ${Math.round(performance.now() - started)} ms.`);
     } catch (err) {
@@ -62,12 +60,7 @@ export function render(model) {
   };
   input.addEventListener('change', () => fromFile(input.files[0]));
 
-  const drop = h(
-    'div',
-    { class: 'dropzone' },
-    h('p', {}, 'Drop an image here, paste one, or'),
-    h('label', { class: 'button' }, 'Choose an image…', input),
-  );
+  const drop = h('div', { class: 'dropzone' }, h('p', {}, 'Drop an image here, paste one, or'), h('label', { class: 'button' }, 'Choose an image…', input));
   drop.addEventListener('dragover', (e) => {
     e.preventDefault();
     drop.classList.add('over');
@@ -101,9 +94,6 @@ export function render(model) {
     }
   });
 
-  root.append(
-    h('div', { class: 'controls' }, drop, h('p', { class: 'label' }, 'Samples'), sampleRow, field('Top labels (top_k)', topK), api.el),
-    h('div', { class: 'results' }, status.el, output),
-  );
+  root.append(h('div', { class: 'controls' }, drop, h('p', { class: 'label' }, 'Samples'), sampleRow, field('Top labels (top_k)', topK), api.el), h('div', { class: 'results' }, status.el, output));
   return root;
 }

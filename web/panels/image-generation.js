@@ -96,10 +96,5 @@ export function render(model) {
     ),
     api.el,
   );
-  return h(
-    'div',
-    { class: 'panel-grid' },
-    controls,
-    h('div', { class: 'results' }, status.el, h('h3', {}, 'Samples'), grid, h('h3', {}, 'Latent walk'), strip),
-  );
+  return h('div', { class: 'panel-grid' }, controls, h('div', { class: 'results' }, status.el, h('h3', {}, 'Samples'), grid, h('h3', {}, 'Latent walk'), strip));
 }

@@ -80,11 +80,7 @@ export function mount(container, { onHealth }) {
     ),
     body,
   );
-  container.append(
-    h('div', { class: 'live-summary' }, h('p', {}, 'All models: ', total, ' requests/s'), graph),
-    h('div', { class: 'table-wrap' }, table),
-    note,
-  );
+  container.append(h('div', { class: 'live-summary' }, h('p', {}, 'All models: ', total, ' requests/s'), graph), h('div', { class: 'table-wrap' }, table), note);
 
   let previous = null;
   async function refresh() {

@@ -23,7 +23,16 @@ function matrixTable(sentences, sims) {
       'table',
       { class: 'matrix' },
       h('caption', {}, 'Cosine similarity (colour: ', h('span', { class: 'legend', style: `background: ${gradient()}` }), ` ${low.toFixed(2)} … 1)`),
-      h('thead', {}, h('tr', {}, h('td'), sentences.map((s, j) => h('th', { scope: 'col', title: s }, String(j + 1))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('td'),
+          sentences.map((s, j) => h('th', { scope: 'col', title: s }, String(j + 1))),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -51,7 +60,11 @@ export function render(model) {
   const api = apiCallBox();
 
   async function compare() {
-    const sentences = input.value.split('\n').map((s) => s.trim()).filter(Boolean).slice(0, 32);
+    const sentences = input.value
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, 32);
     if (sentences.length < 2) return status.set('Enter at least two sentences, one per line.', 'error');
     const path = modelPath(model.name, 'embed');
     const body = { inputs: sentences };

@@ -37,7 +37,12 @@ export function render(model) {
     try {
       const { results } = await postJson(path, body);
       const predictions = results[0].predictions;
-      out.replaceChildren(barList(predictions.map((p) => ({ label: p.label, score: p.score })), { format }));
+      out.replaceChildren(
+        barList(
+          predictions.map((p) => ({ label: p.label, score: p.score })),
+          { format },
+        ),
+      );
       out.dataset.state = 'done';
       status.set(`Top label: ${predictions[0].label} (${format(predictions[0].score)}) in ${Math.round(performance.now() - started)} ms; ${KIND[fn] ?? fn}.`);
     } catch (err) {

@@ -99,13 +99,7 @@ export function render(model) {
     'form',
     { class: 'controls', onsubmit: (e) => (e.preventDefault(), generate()) },
     field('Prompt', prompt),
-    h(
-      'div',
-      { class: 'row' },
-      field(['Temperature ', temperatureOut], temperature),
-      field('Max tokens', maxTokens),
-      field('Seed', seed),
-    ),
+    h('div', { class: 'row' }, field(['Temperature ', temperatureOut], temperature), field('Max tokens', maxTokens), field('Seed', seed)),
     h('div', { class: 'buttons' }, run, stop),
     api.el,
   );

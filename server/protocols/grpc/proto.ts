@@ -21,7 +21,7 @@ function service(file: string, name: string): ServiceDefinition {
   const def = loadSync(file, LOADER_OPTIONS)[name];
   // Message and enum definitions carry a `format`; a service is a plain map of its methods.
   if (!def || 'format' in def) throw new Error(`${path.basename(file)} defines no service ${name}. This is a bug.`);
-  return def as ServiceDefinition;
+  return def;
 }
 
 /** ServerLive … ModelInfer, as the KServe proto defines them. */

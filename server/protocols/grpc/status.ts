@@ -36,9 +36,7 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = Object.freeze({
 });
 
 /** Registry code string (ORT_…) → gRPC status, built from the registry itself. */
-const BY_CODE = new Map(
-  (Object.keys(GRPC_STATUS) as ErrorCode[]).map((key) => [withoutStack(() => new Errors[key]()).code, GRPC_STATUS[key]] as const),
-);
+const BY_CODE = new Map((Object.keys(GRPC_STATUS) as ErrorCode[]).map((key) => [withoutStack(() => new Errors[key]()).code, GRPC_STATUS[key]] as const));
 
 /** A protocol-level gRPC failure that no registry code describes (an unknown health service, a missing token). */
 export class GrpcError extends Error {

@@ -56,15 +56,13 @@ export function deriveImageSpec(pre: JsonObject): ImageDerivation | string {
   }
   const final = crop ?? (resize && 'height' in resize ? resize : undefined);
   if (!final) {
-    return resize
-      ? `${FILE}: size.shortest_edge without a center crop makes images of varying size`
-      : `${FILE}: do_resize is false and there is no crop, so the input size is unknown`;
+    return resize ? `${FILE}: size.shortest_edge without a center crop makes images of varying size` : `${FILE}: do_resize is false and there is no crop, so the input size is unknown`;
   }
   const warnings: string[] = [];
   const code = field(pre, 'resample', FILE, (v): v is number => Number.isInteger(v), 'a PIL resampling code');
   const resample = code === undefined ? 'bilinear' : RESAMPLE[code];
   if (!resample) warnings.push(`${FILE}: resample ${code} is not supported (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic); using bilinear`);
-  const scale = flag('do_rescale', true) ? field(pre, 'rescale_factor', FILE, isNumber, 'a number') ?? 1 / 255 : 1;
+  const scale = flag('do_rescale', true) ? (field(pre, 'rescale_factor', FILE, isNumber, 'a number') ?? 1 / 255) : 1;
   const normalize = flag('do_normalize', true);
   const mean = normalize ? readTriple(pre, 'image_mean') : undefined;
   const std = normalize ? readTriple(pre, 'image_std') : undefined;

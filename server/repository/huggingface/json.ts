@@ -36,7 +36,10 @@ export class HfFolder {
   }
 
   async has(file: string): Promise<boolean> {
-    return fs.stat(this.#resolve(file)).then((s) => s.isFile(), () => false);
+    return fs.stat(this.#resolve(file)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   }
 
   /** The parsed file, undefined when it does not exist. */

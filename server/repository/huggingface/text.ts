@@ -14,9 +14,8 @@ export async function deriveMaxLength(folder: HfFolder, config: JsonObject, fiel
   const sbert = sentenceTransformers ? await folder.object('sentence_bert_config.json') : undefined;
   const seq = sbert && field(sbert, 'max_seq_length', 'sentence_bert_config.json', isPositiveInt, 'a positive integer');
   const declared = seq === undefined ? (await folder.object('tokenizer_config.json'))?.model_max_length : undefined;
-  const [value, source] = seq !== undefined
-    ? [seq, 'sentence_bert_config.json: max_seq_length']
-    : isPositiveInt(declared) && declared < NO_LIMIT ? [declared, 'tokenizer_config.json: model_max_length'] : [undefined, ''];
+  const [value, source] =
+    seq !== undefined ? [seq, 'sentence_bert_config.json: max_seq_length'] : isPositiveInt(declared) && declared < NO_LIMIT ? [declared, 'tokenizer_config.json: model_max_length'] : [undefined, ''];
   if (value === undefined) {
     if (positions !== undefined) fields.set('max_length', positions, 'config.json: max_position_embeddings');
   } else if (positions !== undefined && positions < value) {
