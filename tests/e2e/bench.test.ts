@@ -53,7 +53,7 @@ describe('benchmark harness', () => {
     expect(wire.grpc.request_bytes).toBeGreaterThanOrEqual(wire.batch * 28 * 28 * 4);
     expect(md).toContain('| gRPC raw_input_contents |');
     expect(md).toContain('## Ratios (same run)');
-    expect(md.match(/\| (yes|no) \|/g)?.length).toBe(12);
+    expect(md.match(/\| (yes|no) \|/g)?.length).toBe(14);
     fs.rmSync(out, { recursive: true, force: true });
   }, 200_000);
 });

@@ -131,9 +131,11 @@ describe('a deliberately slow model', () => {
     await app.close();
   });
 
-  // One request of ROWS rows costs ROWS × 1,500 matrix-vector products: 150–400 ms here, so a
-  // lone request beats the 1 s deadline and the 12th in the queue cannot.
+  // One request of ROWS rows costs ROWS × 1,500 matrix-vector products. The load below uses as
+  // many rows as make one run take about a quarter of the 1 s deadline on this machine, measured
+  // first: then a lone request beats the deadline and the 12th in the queue cannot.
   const ROWS = 16;
+  const RUN_TARGET_MS = 250;
 
   it('answers requests past timeout_ms with 504, drops their queued work and keeps the queue bounded', async () => {
     const entry = readyModel(app, 'slow');
@@ -144,15 +146,16 @@ describe('a deliberately slow model', () => {
     const runMs = performance.now() - t0;
     expect(one.statusCode).toBe(200);
     expect(one.json().outputs[0].data.slice(0, 3)).toEqual([1, 1, 1]);
+    const rows = Math.max(ROWS, Math.round((ROWS * RUN_TARGET_MS) / runMs));
 
     let maxDepth = 0;
     const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, scheduler.depth)), 5);
-    const results = await Promise.all(Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(ROWS) })));
+    const results = await Promise.all(Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(rows) })));
     clearInterval(sampler);
     const by = (s: number) => results.filter((r) => r.statusCode === s).length;
     const ran = entry.stats.items - itemsBefore - 1;
     console.log(
-      `slow model (one run ${runMs.toFixed(0)} ms, timeout 1000 ms, queue 12): 30 requests → ${by(200)}×200, ${by(504)}×504, ${by(429)}×429; runs ${ran}; dropped on deadline ${entry.stats.dropped.timeout}; deepest queue ${maxDepth}`,
+      `slow model (one run of ${ROWS} rows ${runMs.toFixed(0)} ms, load of ${rows} rows each, timeout 1000 ms, queue 12): 30 requests → ${by(200)}×200, ${by(504)}×504, ${by(429)}×429; runs ${ran}; dropped on deadline ${entry.stats.dropped.timeout}; deepest queue ${maxDepth}`,
     );
     expect(by(200) + by(504) + by(429)).toBe(30);
     expect(by(504)).toBeGreaterThan(0);
