@@ -84,8 +84,11 @@ export default fp<{ maxMessageBytes: number }>(
           controller.abort(now !== undefined && now <= DEADLINE_MARGIN_MS ? deadlinePassed(ctx.model ?? '', ctx.timeoutMs ?? 0) : undefined);
         });
         let release = () => {};
+        // As an HTTP request does (plugins/models.ts): a runtime retired while this call is in progress keeps serving it.
+        const leave = app.models.enter();
         const finish = (code: grpc.status, refusal?: string) => {
           release();
+          leave();
           const model = ctx.model === undefined ? '' : app.models.get(ctx.model) ? ctx.model : '_unknown';
           if (refusal) return app.metrics.recordRefusal(model || '_unknown', method, refusal);
           calls.inc({ method, model, code: grpc.status[code] });
