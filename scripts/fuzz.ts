@@ -59,7 +59,7 @@ for (const [i, group] of groups.entries()) {
 }
 
 const end = memoryMb();
-console.log(`${tally} — ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${tally.toString()} — ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(`memory: RSS ${start.rss} → ${end.rss} MB (limit +${RSS_GROWTH_LIMIT_MB}), heap after GC ${start.heap} → ${end.heap} MB (limit +${HEAP_GROWTH_LIMIT_MB})`);
 if (end.rss - start.rss > RSS_GROWTH_LIMIT_MB || end.heap - start.heap > HEAP_GROWTH_LIMIT_MB) failures++;
 console.log(failures ? `FAILED (seed ${seed})` : `passed (seed ${seed})`);

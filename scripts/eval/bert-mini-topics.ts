@@ -6,14 +6,12 @@ import { readFileSync } from 'node:fs';
 import { createSession, type Session } from '../../server/runtime/onnx.ts';
 import { loadTokenizer } from '../../server/pipelines/tokenizer.ts';
 import { FIXTURES_DIR, modelPath } from '../lib/paths.ts';
-import { loadGlossFixture, type GlossExample } from '../lib/fixtures.ts';
+import { loadGlossFixture } from '../lib/fixtures.ts';
 
 const MODEL = 'bert-mini-topics';
 const BATCH = 32;
 const CHECKED_BATCH = 8;
 const TOP_CONFUSIONS = 10;
-
-type Example = GlossExample;
 
 interface ClassScore {
   label: string;

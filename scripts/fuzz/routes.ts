@@ -78,17 +78,15 @@ function v2(d: Discovered): fc.Arbitrary<FuzzCase> {
     { weight: 4, arbitrary: fc.constant('') },
     { weight: 1, arbitrary: fc.constantFrom('1', '2', '0', '01', '99999999999999999999999', 'abc', '-1', '%31').map((v) => `/versions/${v}`) },
   );
-  const infer = fc
-    .constantFrom(...d.v2)
-    .chain((meta) =>
-      fc.record({
-        method: mostlyPost,
-        model: fc.oneof({ weight: 6, arbitrary: fc.constant(meta.name) }, { weight: 1, arbitrary: modelSegment(d.models) }),
-        version,
-        type: JSON_TYPE,
-        body: v2Bodies(meta),
-      }),
-    );
+  const infer = fc.constantFrom(...d.v2).chain((meta) =>
+    fc.record({
+      method: mostlyPost,
+      model: fc.oneof({ weight: 6, arbitrary: fc.constant(meta.name) }, { weight: 1, arbitrary: modelSegment(d.models) }),
+      version,
+      type: JSON_TYPE,
+      body: v2Bodies(meta),
+    }),
+  );
   const metadata = fc.record({ method: fc.constantFrom<Method>('GET', 'GET', 'HEAD', 'POST'), model: modelSegment(d.models), version, suffix: fc.constantFrom('', '/ready', '/infer', '/stats', '/') });
   return fc.oneof(
     {

@@ -91,7 +91,7 @@ async function runLoad(url: string, spec: LoadSpec, index: number): Promise<Load
   if (spec.warmupSeconds) await run(spec.warmupSeconds);
   const answers = tally();
   const start = performance.now();
-  const result = await run(spec.seconds, answers.add);
+  const result = await run(spec.seconds, (a) => answers.add(a));
   const elapsed = (performance.now() - start) / 1000;
   const summary = answers.summary();
   return {

@@ -25,7 +25,7 @@ export interface TokenClassificationPipeline {
 }
 
 export function tokenClassification(ctx: ModelContext): TokenClassificationPipeline {
-  const { manifest, name } = ctx.source;
+  const { manifest } = ctx.source;
   const head = textHead(ctx);
   const { labels, tokenizer } = head;
   const aggregationStrategy = manifest.aggregation_strategy ?? 'none';
@@ -70,7 +70,7 @@ export function tokenClassification(ctx: ModelContext): TokenClassificationPipel
           ),
         };
       });
-      const o = { labels, strategy: options.strategy ?? aggregationStrategy, ignoreLabels: options.ignoreLabels ?? ignoreLabels, decode: tokenizer.decodeTokens };
+      const o = { labels, strategy: options.strategy ?? aggregationStrategy, ignoreLabels: options.ignoreLabels ?? ignoreLabels, decode: (tokens: string[]) => tokenizer.decodeTokens(tokens) };
       const results = answers.map((a, i) =>
         entities(
           preEntities(

@@ -77,10 +77,13 @@ export function rawBinaryRequest(model: string, inputs: readonly TensorInfo[], b
   if (shape.filter((d) => d < 0).length > 1 && shape[0] === -1) shape[0] = 1;
   const free = shape.filter((d) => d < 0).length;
   const fixed = shape.reduce((n, d) => (d < 0 ? n : n * d), 1) * bytes;
-  if (free > 1) throw bad(`a raw binary request (Inference-Header-Content-Length: 0) cannot tell the shape of input '${only.name}' ([${only.shape}] has several free dimensions); send a JSON header`);
+  if (free > 1)
+    throw bad(
+      `a raw binary request (Inference-Header-Content-Length: 0) cannot tell the shape of input '${only.name}' ([${(only.shape ?? []).join(',')}] has several free dimensions); send a JSON header`,
+    );
   if (fixed === 0 || body.byteLength % fixed !== 0 || (free === 0 && body.byteLength !== fixed)) {
     throw bad(
-      `a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${only.shape}] of ${datatype}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`,
+      `a raw binary request of ${body.byteLength} bytes does not fit input '${only.name}' ([${(only.shape ?? []).join(',')}] of ${datatype}, ${fixed} bytes per ${free ? 'step of the free dimension' : 'tensor'})`,
     );
   }
   const input: Record<string, unknown> & WithBinary = { name: only.name, datatype, shape: shape.map((d) => (d < 0 ? body.byteLength / fixed : d)), parameters: { binary_data_size: body.byteLength } };

@@ -75,7 +75,7 @@ export function decodeRaw(name: string, datatype: string, shape: readonly number
   if (!width || !View) return { type, dims, data: decodeStrings(name, count, bytes) };
   const expected = count * width;
   if (bytes.byteLength !== expected) {
-    throw bad(`input '${name}': ${bytes.byteLength} bytes of raw data do not fill shape [${dims}] of ${datatype} (${expected} bytes expected: ${count} × ${width})`);
+    throw bad(`input '${name}': ${bytes.byteLength} bytes of raw data do not fill shape [${dims.join(',')}] of ${datatype} (${expected} bytes expected: ${count} × ${width})`);
   }
   if (type === 'bool') {
     const i = bytes.findIndex((b) => b > 1);

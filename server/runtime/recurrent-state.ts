@@ -10,7 +10,7 @@ export interface StateSpec {
 
 function layout(shape: number[]): { outer: number; inner: number; axis: number } {
   const axis = shape.indexOf(-1);
-  if (axis < 0 || shape.indexOf(-1, axis + 1) >= 0) throw new Error(`state shape [${shape}] needs exactly one -1 (batch axis)`);
+  if (axis < 0 || shape.indexOf(-1, axis + 1) >= 0) throw new Error(`state shape [${shape.join(',')}] needs exactly one -1 (batch axis)`);
   const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
   return { outer: prod(shape.slice(0, axis)), inner: prod(shape.slice(axis + 1)), axis };
 }

@@ -342,6 +342,6 @@ export class ModelScheduler {
 /** What an item holds in memory while it waits: its buffers' bytes. */
 function itemBytes(item: BatchItem): number {
   let n = (item.ids?.byteLength ?? 0) + (item.typeIds?.byteLength ?? 0) + (item.bytes?.byteLength ?? 0);
-  for (const t of Object.values(item.tensors ?? {})) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : (t.data).reduce((s, x) => s + x.length * 2, 0);
+  for (const t of Object.values(item.tensors ?? {})) n += ArrayBuffer.isView(t.data) ? t.data.byteLength : t.data.reduce((s, x) => s + x.length * 2, 0);
   return n;
 }

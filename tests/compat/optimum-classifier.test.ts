@@ -61,7 +61,7 @@ describe.skipIf(!HAVE)('optimum DistilBERT SST-2 export, zero-config', () => {
     const res = await post('predict', { inputs: 'This movie was wonderful!' });
     expect(res.statusCode, res.body).toBe(200);
     const expected = softmax((await v2Outputs(app, 'sst2', tokens('This movie was wonderful!'))).logits!.data);
-    const list = res.json() as { label: string; score: number }[];
+    const list = res.json<{ label: string; score: number }[]>();
     expectClose(
       ['NEGATIVE', 'POSITIVE'].map((l) => list.find((p) => p.label === l)!.score),
       expected,

@@ -51,7 +51,7 @@ describe('fuzzing every route (fixed seed)', { timeout: 90_000 }, () => {
       await assertLive(app, group.name);
     }
     const end = memoryMb();
-    console.log(`fuzz (seed ${SEED}): ${tally} — RSS ${start.rss} → ${end.rss} MB, heap after GC ${start.heap} → ${end.heap} MB`);
+    console.log(`fuzz (seed ${SEED}): ${tally.toString()} — RSS ${start.rss} → ${end.rss} MB, heap after GC ${start.heap} → ${end.heap} MB`);
     expect(tally.total).toBeGreaterThanOrEqual(300);
     expect(end.rss - start.rss).toBeLessThanOrEqual(RSS_GROWTH_LIMIT_MB);
     expect(end.heap - start.heap).toBeLessThanOrEqual(HEAP_GROWTH_LIMIT_MB);

@@ -5,7 +5,9 @@ import { loadSync } from '@grpc/proto-loader';
 import type { FastifyInstance } from 'fastify';
 import { LOADER_OPTIONS, PROTO_FILES } from '../../server/protocols/grpc/proto.ts';
 
-type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<string, Function>;
+/** A unary method of a generated client: (request, metadata, options, callback) → the call. */
+type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall;
+type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<string, UnaryMethod>;
 const load = (file: string) => grpc.loadPackageDefinition(loadSync(file, LOADER_OPTIONS)) as unknown as Record<string, any>;
 const Inference = load(PROTO_FILES.inference).inference.GRPCInferenceService as Ctor;
 const Repository = load(PROTO_FILES.repository).inference.GRPCInferenceService as Ctor;
@@ -46,7 +48,7 @@ export function grpcClient(address: string): GrpcClient {
       const callOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
       const c = client[method]!.call(client, request, metadata, callOptions, (err: grpc.ServiceError | null, response: T) =>
         resolve(err ? { code: err.code, name: grpc.status[err.code], details: err.details } : response),
-      ) as grpc.ClientUnaryCall;
+      );
       options.onCall?.(c);
     });
   return {

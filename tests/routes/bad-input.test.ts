@@ -162,7 +162,7 @@ describe('fuzzer findings', () => {
   });
   it('KServe V2: no 500 for tensor data nested 100,000 levels deep (arrays flatten; an object is a 400)', async () => {
     const body = (data: string) =>
-      `{"inputs":[{"name":"input_ids","datatype":"INT64","shape":[1,1],"data":${data}},{"name":"state_in","datatype":"FP32","shape":[1,1,512],"data":[${Array(512).fill(0)}]}]}`;
+      `{"inputs":[{"name":"input_ids","datatype":"INT64","shape":[1,1],"data":${data}},{"name":"state_in","datatype":"FP32","shape":[1,1,512],"data":[${Array(512).fill(0).join(',')}]}]}`;
     expect((await json('/v2/models/fortune-rnn/infer', body(deep(100_000)))).statusCode).toBe(200);
     expectV2Error(await json('/v2/models/fortune-rnn/infer', body(deep(100_000, '{"a":', '}'))), 400, /data\[0\] is an object, expected an integer/);
   });

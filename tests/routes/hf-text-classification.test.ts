@@ -82,7 +82,7 @@ describe('zero-config text-classification', () => {
     const texts = ['paris', 'ada lovelace', 'acme corp is in paris', 'kingsbridge'];
     const res = await post('regression', 'rerank', { query, texts, return_text: true });
     expect(res.statusCode, res.body).toBe(200);
-    const ranks = res.json() as { index: number; score: number; text: string }[];
+    const ranks = res.json<{ index: number; score: number; text: string }[]>();
     const expected = await Promise.all(texts.map(async (t) => sigmoid((await logits('regression', query, t))[0]!)));
     expect(ranks.map((r) => r.index)).toEqual(
       expected
@@ -94,7 +94,7 @@ describe('zero-config text-classification', () => {
       expect(r.text).toBe(texts[r.index]);
       expectClose([r.score], [expected[r.index]!]);
     }
-    const raw = (await post('regression', 'rerank', { query, texts, raw_scores: true })).json() as { index: number; score: number; text?: string }[];
+    const raw = (await post('regression', 'rerank', { query, texts, raw_scores: true })).json<{ index: number; score: number; text?: string }[]>();
     expect(raw.map((r) => r.index)).toEqual(ranks.map((r) => r.index));
     expect(raw[0]!.text).toBeUndefined();
     expectClose([raw[0]!.score], await logits('regression', query, texts[raw[0]!.index]));
@@ -105,7 +105,7 @@ describe('Text Embeddings Inference shapes', () => {
   it('/predict: a text or a pair → one list; a batch → a list per input; softmax over labels unless raw_scores', async () => {
     const single = await post('multi-label', 'predict', { inputs: 'ada love' });
     expect(single.statusCode, single.body).toBe(200);
-    const one = single.json() as { label: string; score: number }[];
+    const one = single.json<{ label: string; score: number }[]>();
     expect(Object.keys(one[0]!).sort()).toEqual(['label', 'score']);
     const labels = ['animal', 'place', 'person', 'opinion'];
     const scoreOf = (list: { label: string; score: number }[]) => labels.map((l) => list.find((p) => p.label === l)!.score);
@@ -167,7 +167,7 @@ describe('bad inputs and folders', () => {
   });
 
   it('a config.json that is not JSON, or labels that disagree with the graph, fail that model only', async () => {
-    const { models } = (await app.inject('/v1/models')).json() as { models: { name: string; state: string; error?: string }[] };
+    const { models } = (await app.inject('/v1/models')).json<{ models: { name: string; state: string; error?: string }[] }>();
     const state = Object.fromEntries(models.map((m) => [m.name, m]));
     expect(state['not-json']).toMatchObject({ state: 'failed', error: expect.stringMatching(/config\.json is not valid JSON/) });
     expect(state['wrong-labels']).toMatchObject({ state: 'failed', error: expect.stringMatching(/id2label names 3 labels but the graph's 'logits' output has 4 classes/) });

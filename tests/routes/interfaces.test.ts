@@ -47,7 +47,7 @@ describe('OpenAPI', () => {
     const documented = new Set(Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
     const hidden = new Set(['/openapi.json']);
     const missing = routes
-      .filter((r) => !hidden.has(r.url) && !r.url.startsWith('/docs') && (r.schema)?.hide !== true)
+      .filter((r) => !hidden.has(r.url) && !r.url.startsWith('/docs') && r.schema?.hide !== true)
       .flatMap((r) =>
         [r.method]
           .flat()

@@ -30,6 +30,7 @@ describe('bert-mini: one bound across operations and protocols', () => {
 
   it('embed + fill-mask + attention + V2 sent together never queue more than max_queue_size items; the rest get 429', async () => {
     const sizes: number[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original is kept to be called with the queue's own `this` (append.call(this, …)) from the spy
     const append = ModelQueue.prototype.append;
     vi.spyOn(ModelQueue.prototype, 'append').mockImplementation(function (this: ModelQueue<never>, entry) {
       const ok = append.call(this, entry);

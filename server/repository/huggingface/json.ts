@@ -50,12 +50,12 @@ export class HfFolder {
       text = await fs.readFile(full, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
     }
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
   }
 
