@@ -2,9 +2,12 @@
 // `tokenizers` binding and posts back plain data. Nothing here runs on the server's event loop.
 import { parentPort } from 'node:worker_threads';
 import { Tokenizer, type JsEncoding, type TruncationStrategy } from 'tokenizers';
+import { setThreadNice } from '../runtime/priority.ts';
 
 if (!parentPort) throw new Error('tokenizer-worker.ts must run in a worker thread');
 const port = parentPort;
+// Below the event loop, as inference is (runtime/worker.ts): a burst of tokenizing never delays a health check.
+setThreadNice(2);
 
 export interface EncodeJob {
   id: number;

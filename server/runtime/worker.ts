@@ -2,12 +2,11 @@
 // them from data (batch.ts: assemble the items' feeds, run, cut one answer per item), and hosts
 // the sequence engine when the model generates. session.run and decoding block this thread, never the
 // server's event loop.
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { SequenceEngine } from './engine.ts';
 import { runBatch } from './batch.ts';
 import { createSession, type Session } from './onnx.ts';
+import { setThreadNice } from './priority.ts';
 import { transferList, type FromWorker, type GraphInfo, type ToWorker } from './protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
@@ -24,22 +23,10 @@ if (!parentPort) throw new Error('worker.ts must run in a worker thread');
  */
 const WORKER_NICE = 2;
 const OVERLOADED_NICE = 0;
-const threadId = (() => {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-    return Number.isInteger(tid) ? tid : undefined;
-  } catch {
-    return undefined; // Not Linux: inference keeps the default priority.
-  }
-})();
-
 /** Sets this thread's nice value; says so when the OS refuses (lowering it needs CAP_SYS_NICE or RLIMIT_NICE). */
 function runAtNice(nice: number): void {
-  try {
-    if (threadId !== undefined) setPriority(threadId, nice);
-  } catch (err) {
-    port.postMessage({ type: 'priority-denied', nice, message: (err as Error).message } satisfies FromWorker);
-  }
+  const refused = setThreadNice(nice);
+  if (refused) port.postMessage({ type: 'priority-denied', nice, message: refused.message } satisfies FromWorker);
 }
 
 const port = parentPort;
