@@ -86,6 +86,8 @@ export class ModelScheduler {
   private readonly overload: OverloadSignal;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Set once the model's instances are gone for good: queued and new work fails with it at once. */
+  private failed: RuntimeError | undefined;
   /** Queue places reserved by requests still preparing their items (see reserve). */
   private held = 0;
   private nextSequence = 1;
@@ -111,6 +113,7 @@ export class ModelScheduler {
       onReady: () => this.pump(),
       onExit: (instance) => this.slots.instanceLost(instance, `worker ${instance} of '${this.model}' died`),
       onSequence: (instance, msg) => this.slots.handle(instance, msg),
+      onFailed: (reason) => this.abandon(new RuntimeError('worker-failed', this.model, reason)),
     });
   }
 
@@ -209,7 +212,8 @@ export class ModelScheduler {
   }
 
   private enqueue(entry: Entry, reservation?: Reservation): void {
-    const request = entry.kind === 'batch' ? entry.request : entry.job.request;
+    const request = requestOf(entry);
+    if (this.failed) return request.cancel(this.failed);
     if (this.closing) return request.cancel(draining(this.model));
     // A reserved place was counted when it was held; anything else needs room now (held places included).
     if (!(reservation?.take() ?? false) && !this.hasRoom(1, entry.bytes)) return request.cancel(this.refusal());
@@ -327,6 +331,13 @@ export class ModelScheduler {
       .finally(release);
   }
 
+  /** No instance will run anything again: everything queued fails now instead of at its deadline. */
+  private abandon(err: RuntimeError): void {
+    this.failed = err;
+    for (const e of this.queue.select((x): x is Entry => true)) requestOf(e).cancel(err);
+    this.checkIdle();
+  }
+
   private isIdle(): boolean {
     return this.queue.size === 0 && this.slots.size === 0 && !this.busy.some(Boolean);
   }
@@ -338,6 +349,9 @@ export class ModelScheduler {
     for (const w of waiters) w();
   }
 }
+
+/** The request lifecycle of a queued entry (only its cancel is used here). */
+const requestOf = (e: Entry): Pick<Request<unknown>, 'cancel' | 'onCancel'> => (e.kind === 'batch' ? e.request : e.job.request);
 
 /** What an item holds in memory while it waits: its buffers' bytes. */
 function itemBytes(item: BatchItem): number {

@@ -24,6 +24,8 @@ export interface PoolEvents {
   /** An instance died: its runs already failed; its sequences are gone. */
   onExit(instance: number): void;
   onSequence(instance: number, msg: SequenceMessage): void;
+  /** The pool gave up (no instance will come back): queued work can fail now. */
+  onFailed?(reason: string): void;
 }
 
 export interface WorkerPoolOptions {
@@ -144,6 +146,7 @@ export class WorkerPool {
     this.failedReason = reason;
     this.options.onLog?.('error', `worker pool of '${this.options.name}' failed: ${reason}`);
     for (const s of this.slots) void s.worker.terminate();
+    this.events?.onFailed?.(reason);
     this.options.onFailed?.(reason);
   }
 

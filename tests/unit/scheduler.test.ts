@@ -102,7 +102,8 @@ describe('ModelScheduler: batches', () => {
 
   it('answers a large batch 16 at a time, with I/O between the chunks, after giving the instance its next batch', async () => {
     const pool = new FakePool(1, 5);
-    const { double, batches } = setup({ maxBatchSize: 64, maxQueueSize: 64 }, pool);
+    // The 40th item fills the batch, so it is dispatched at once, whatever the machine's speed.
+    const { double, batches } = setup({ maxBatchSize: 40, maxQueueSize: 64 }, pool);
     const order: string[] = [];
     let runsAtFirstAnswer = 0;
     const first = Array.from({ length: 40 }, (_, i) =>
@@ -113,7 +114,6 @@ describe('ModelScheduler: batches', () => {
         setImmediate(() => order.push('io'));
       }),
     );
-    await new Promise((r) => setTimeout(r, 4));
     const second = double.submit(99); // queued while the first batch runs
     await Promise.all([...first, second]);
     expect(batches.map((b) => b.size)).toEqual([40, 1]);
@@ -187,6 +187,20 @@ describe('ModelScheduler: batches', () => {
     const unused = s.reserve(3);
     unused.release();
     expect(s.hasRoom(3)).toBe(true);
+  });
+
+  it('when the pool gives up, queued work fails at once (worker-failed), not at its deadline, and so does new work', async () => {
+    const pool = new FakePool();
+    pool.ready[0] = false;
+    const { s, double, drops } = setup({ timeoutMs: 60_000 }, pool);
+    const queued = [double.submit(1), double.submit(2)];
+    expect(s.depth).toBe(2);
+    pool.events.onFailed?.('respawns kept failing');
+    for (const q of queued) await expect(q).rejects.toMatchObject({ kind: 'worker-failed', message: 'respawns kept failing' });
+    expect(s.depth).toBe(0);
+    expect(drops).toEqual(['worker-failed', 'worker-failed']);
+    await expect(double.submit(3)).rejects.toMatchObject({ kind: 'worker-failed' });
+    await s.idle();
   });
 
   it('a request past its deadline leaves the queue (and its bound) at once', async () => {
