@@ -334,7 +334,7 @@ export class ModelScheduler {
   /** No instance will run anything again: everything queued fails now instead of at its deadline. */
   private abandon(err: RuntimeError): void {
     this.failed = err;
-    for (const e of this.queue.select((x): x is Entry => true)) requestOf(e).cancel(err);
+    for (const e of this.queue.select((_): _ is Entry => true)) requestOf(e).cancel(err);
     this.checkIdle();
   }
 
