@@ -230,7 +230,7 @@ export function helpText(): string {
 /**
  * Intra-op threads of a worker that neither the config nor its manifest sets: one core is left to
  * the event loop (HTTP, tokenizing, answering), the others are shared among all the workers of
- * all the models. On 2 cores that is 1 — what the benchmark's tuning sweep found best there.
+ * all the models. On 2 cores that is 1 (scripts/bench/tune.ts sweeps the alternatives; docs/performance.md).
  */
 export function defaultIntraOpThreads(totalInstances: number, cores = os.availableParallelism()): number {
   return Math.max(1, Math.floor((cores - 1) / Math.max(1, totalInstances)));

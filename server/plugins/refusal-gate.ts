@@ -1,7 +1,7 @@
 // Overload refusals, before the body is read: under overload the event loop must not spend on
 // doomed requests what the models need. Under a 10× overload nine requests in ten are refused,
 // and through Fastify each refusal paid routing, the hook chain, the error handler and the
-// serializer on the main thread (~65 µs). So the gate answers the two overload refusals at Node's
+// serializer on the main thread (RELIABILITY.md §2 has the profile). So the gate answers the two overload refusals at Node's
 // 'request' event instead: the server's concurrency limit (ORT_SERVER_BUSY) and a ready model
 // whose queue is full (ORT_QUEUE_FULL), for the routes flagged modelRoute (the URL table of
 // plugins/model-routes.ts). Same status, Retry-After, body shape (the route's wire format) and
@@ -17,7 +17,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Errors } from '../errors.ts';
 import type { ReadyModel } from '../models/entry.ts';
 import { withoutStack } from '../runtime/errors.ts';
-import { describeAny, errorBody, type WireFormat } from './error-handler.ts';
+import { describeAny, errorAnswer, type WireFormat } from './error-handler.ts';
+import { REQUEST_ID_HEADER, requestId } from './request-id.ts';
 import { isModelRequest, requestModel } from './model-routes.ts';
 
 /** Decides, per request, whether it is refused here (answered) or handed on to Fastify. */
@@ -94,8 +95,9 @@ export default fp<{ gate: RefusalGate }>(
       if (!made) {
         const error = kind === 'busy' ? new Errors.SERVER_BUSY(config.maxConcurrentRequests) : new Errors.QUEUE_FULL(model);
         const described = describeAny(error, { config });
-        const body = JSON.stringify(errorBody(described, wire));
-        made = { statusCode: described.statusCode, code: described.code, body, length: Buffer.byteLength(body) };
+        const wired = errorAnswer(described, wire);
+        const body = JSON.stringify(wired.body);
+        made = { statusCode: wired.statusCode, code: described.code, body, length: Buffer.byteLength(body) };
         answers.set(key, made);
       }
       return made;
@@ -111,7 +113,7 @@ export default fp<{ gate: RefusalGate }>(
       else if (model && fullModel(model)) refusal = answer('full', route.wire, model);
       else return false;
       // A string body goes out in one write with the head (a Buffer would be a second chunk).
-      res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.length }).end(refusal.body);
+      res.writeHead(refusal.statusCode, { ...HEADERS, 'content-length': refusal.length, [REQUEST_ID_HEADER]: requestId(req) }).end(refusal.body);
       // A body-named model is not read here: its refusal is counted under '_unknown'.
       app.metrics.recordRefusal(model && app.models.get(model) ? model : '_unknown', route.url, refusal.code);
       return true;

@@ -14,10 +14,10 @@ if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 /**
  * Inference runs at a slightly lower CPU priority than the event loop, so that health checks and
  * request parsing win the CPU when every core is busy with session.run. Only slightly: nice 2 is
- * two thirds of the event loop's CFS weight (at nice 1 the /health/live p99 under a saturated
- * classify rose from 15–17 ms to 20–25 ms). While the model refuses work (overload.ts), the
- * event loop's extra work is those refusals, and the model runs at its priority (nice 0): at
- * nice 2 a flood of refusals held fortune-rnn to 0.67× its capacity, at nice 0 it kept 0.82×.
+ * two thirds of the event loop's CFS weight (nice 1 gave a worse /health/live p99 under a
+ * saturated classify; RELIABILITY.md §2 has the runs). While the model refuses work
+ * (overload.ts), the event loop's extra work is those refusals, and the model runs at its
+ * priority (nice 0), which kept more of its capacity under overload (RELIABILITY.md §2).
  * On Linux nice values are per thread: the threads onnxruntime creates for an intra-op pool
  * inherit the value the worker had when its session was made (nice 2), and keep it under overload.
  */
