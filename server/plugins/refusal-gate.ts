@@ -1,7 +1,7 @@
 // Overload refusals, before the body is read: under overload the event loop must not spend on
 // doomed requests what the models need. Under a 10× overload nine requests in ten are refused,
 // and through Fastify each refusal paid routing, the hook chain, the error handler and the
-// serializer on the main thread (RELIABILITY.md §2 has the profile). So the gate answers the two overload refusals at Node's
+// serializer on the main thread (RELIABILITY.md §2 measures what the gate saves). So the gate answers the two overload refusals at Node's
 // 'request' event instead: the server's concurrency limit (ORT_SERVER_BUSY) and a ready model
 // whose queue is full (ORT_QUEUE_FULL), for the routes flagged modelRoute (the URL table of
 // plugins/model-routes.ts). Same status, Retry-After, body shape (the route's wire format) and
