@@ -54,7 +54,7 @@ async function main() {
   const pid = child.proc.pid!;
   // Each raw ceiling runs right before the load it bounds (the server idle meanwhile), with the
   // thread settings the server runs with: a slow patch of the machine then moves both alike.
-  const models = ((await (await fetch(`${u}/v1/models`)).json()) as { models: ModelConfig[] }).models;
+  const models = ((await (await fetch(`${u}/v1/models`)).json()) as { data: ModelConfig[] }).data;
   const config = (name: string) => models.find((m) => m.name === name)!;
   const bert = config('bert-mini');
   const rnn = config('fortune-rnn');

@@ -17,6 +17,7 @@ import openapi from './plugins/openapi.ts';
 import playground from './plugins/playground.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import refusals, { gatedServer, refusalGate } from './plugins/refusal-gate.ts';
+import requestIds, { requestId } from './plugins/request-id.ts';
 import classify from './routes/classify.ts';
 import embed from './routes/embed.ts';
 import generate from './routes/generate.ts';
@@ -24,7 +25,9 @@ import grpcV2 from './routes/grpc-v2.ts';
 import health from './routes/health.ts';
 import modelListing from './routes/models.ts';
 import openai from './routes/openai.ts';
+import hfEndpoint from './routes/hf-endpoint.ts';
 import tei from './routes/tei.ts';
+import teiEmbed from './routes/tei-embed.ts';
 import tokenClassification from './routes/token-classification.ts';
 import v2 from './routes/v2.ts';
 
@@ -61,11 +64,14 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
     routerOptions: { maxParamLength: 256 },
     // Errors before routing (a URL that is not valid percent-encoding) get the error handler's answer too.
     frameworkErrors: sendError,
+    requestIdHeader: false,
+    genReqId: requestId,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   if (onRoute) app.addHook('onRoute', onRoute);
 
   await app.register(errorHandler);
+  await app.register(requestIds);
   // Before any route is added: it collects the routes flagged modelRoute.
   await app.register(modelRoutes);
   await app.register(cors, { origins: config.corsOrigins });
@@ -89,6 +95,8 @@ export async function buildApp({ config, logger = false, onRoute, faultInjection
   await app.register(embed);
   await app.register(tokenClassification);
   await app.register(tei);
+  await app.register(teiEmbed);
+  await app.register(hfEndpoint);
   await app.register(openai);
   await app.register(v2);
   await app.register(grpcV2);

@@ -62,7 +62,7 @@ function setHealth(models) {
 async function start() {
   let models;
   try {
-    ({ models } = await getJson('/v1/models'));
+    ({ data: models } = await getJson('/v1/models'));
   } catch (err) {
     main.append(h('p', { class: 'status', dataset: { kind: 'error' } }, `Cannot list the models: ${describeError(err)}`));
     return;

@@ -124,7 +124,7 @@ async function v2(base: string, m: ModelInfo): Promise<string> {
 }
 
 async function models(base: string): Promise<ModelInfo[]> {
-  return (await json<{ models: ModelInfo[] }>(`${base}/v1/models`)).models;
+  return (await json<{ data: ModelInfo[] }>(`${base}/v1/models`)).data;
 }
 
 /** The tasks of the models in the repository's models/ folder: the image bakes in all of them. */

@@ -2,6 +2,7 @@
 // documented error shape with a message; no stack trace or server file path in an error (or in
 // an SSE stream), unless the client itself sent that text and the server only echoed it.
 import type { LightMyRequestResponse } from 'fastify';
+import { wireFormat } from '../../server/plugins/error-handler.ts';
 import { REPO_DIR } from '../lib/paths.ts';
 import type { FuzzCase } from './case.ts';
 
@@ -36,19 +37,22 @@ export function findLeak(text: string, c: FuzzCase): string | undefined {
   return undefined;
 }
 
-type Shape = 'ortserve' | 'openai' | 'kserve-v2';
+type Shape = 'ortserve' | 'openai' | 'kserve-v2' | 'tei';
 
-/** Error shapes: ortserve's, OpenAI's on /v1/embeddings, the KServe V2 protocol's on /v2 routes. */
+/** Error shapes: ortserve's, OpenAI's on its /v1 routes, the KServe V2 protocol's on /v2 routes, TEI's on /hf. */
 function matchesShape(body: Record<string, unknown>, status: number): Shape | undefined {
   const str = (v: unknown) => typeof v === 'string' && v.length > 0;
   if (body.statusCode === status && str(body.code) && str(body.error) && str(body.message)) return 'ortserve';
+  if (str(body.error) && str(body.error_type) && Object.keys(body).length === 2) return 'tei';
   const e = body.error as Record<string, unknown> | undefined;
   if (typeof e === 'object' && e !== null && str(e.message) && str(e.type) && Object.keys(body).length === 1) return 'openai';
   if (str(body.error) && Object.keys(body).length === 1) return 'kserve-v2';
   return undefined;
 }
 
-const allowedShapes = (url: string): Shape[] => (url.startsWith('/v1/embeddings') ? ['ortserve', 'openai'] : url.startsWith('/v2/') || url === '/v2' ? ['ortserve', 'kserve-v2'] : ['ortserve']);
+const WIRE_SHAPE = { rest: 'ortserve', openai: 'openai', v2: 'kserve-v2', tei: 'tei' } as const;
+/** ortserve's shape (errors before routing) or the route's own (the server's one wireFormat rule). */
+const allowedShapes = (url: string): Shape[] => ['ortserve', WIRE_SHAPE[wireFormat(url)]];
 
 function fail(what: string, res: LightMyRequestResponse): never {
   throw new Error(`${what} — got ${res.statusCode} ${res.headers['content-type'] ?? ''}: ${res.body.slice(0, 500)}`);

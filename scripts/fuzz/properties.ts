@@ -31,9 +31,9 @@ export function fuzzRepository(): { dir: string; remove: () => void } {
 
 /** Reads the models and their V2 metadata from the app (the generators are built from them). */
 export async function discover(app: FastifyInstance): Promise<Discovered> {
-  const list = (await app.inject('/v1/models')).json<{ models: { name: string; routes: string[] }[] }>();
-  const models = list.models.map((m) => m.name);
-  const routes = Object.fromEntries(list.models.map((m) => [m.name, m.routes.filter((r) => r.startsWith('/v1/')).map((r) => r.split('/').pop()!)]));
+  const list = (await app.inject('/v1/models')).json<{ data: { name: string; routes: string[] }[] }>();
+  const models = list.data.map((m) => m.name);
+  const routes = Object.fromEntries(list.data.map((m) => [m.name, m.routes.filter((r) => r.startsWith('/v1/')).map((r) => r.split('/').pop()!)]));
   const v2: V2ModelMeta[] = [];
   for (const name of models) {
     const res = await app.inject(`/v2/models/${name}`);

@@ -1,6 +1,6 @@
 // text-embedding (BERT-style encoders): tokenize (off the event loop) → length-grouped batches under
 // a token budget → the worker pads the rows, runs the encoder and pools each vector (mean, cls,
-// max; normalised as the manifest says). Fill-mask chains encoder → MLM head in one worker call,
+// max; normalised as the manifest says), or returns every token's vector unpooled (embedAll). Fill-mask chains encoder → MLM head in one worker call,
 // which returns only the top-k candidates at each mask; attention maps come from a separate graph
 // so embeddings never pay for them, and have a size bound.
 import path from 'node:path';
@@ -11,25 +11,36 @@ import type { Pooling } from '../runtime/protocol.ts';
 import { graphInfo, ioName, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
 import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
 import { textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
-import { loadTokenizer, type Encoding } from './tokenizer.ts';
+import { loadTokenizer, type Encoding, type TruncationSide } from './tokenizer.ts';
 
 export type { Pooling };
 
 /** Most values one attention answer holds (layers × heads × tokens²): 2^20, about 20 MB of JSON. */
 export const MAX_ATTENTION_VALUES = 1 << 20;
+/** Most values one unpooled (embed-all) answer holds (tokens × dimensions): 2^21, about 40 MB of JSON. */
+export const MAX_TOKEN_VALUES = 1 << 21;
 
 export interface TextEmbeddingPipeline {
   task: 'text-embedding';
   routes: string[];
   dimensions: number;
+  /** The default pooling (the manifest's, else mean). */
+  pooling: Pooling;
   maxLength: number;
   maxChars: number;
-  tokenize(text: string, truncate: boolean): Promise<Encoding>;
-  embed(inputs: string[], opts: CallOptions & { pooling?: Pooling; normalize?: boolean; truncate: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
+  /** Tokens of one text; `special` (default true) adds the model's special tokens. */
+  tokenize(text: string, options: { truncate: boolean; special?: boolean }): Promise<Encoding>;
+  /** Token ids back to text, special tokens left out unless `skipSpecial` is false. */
+  decode(ids: number[], skipSpecial: boolean): Promise<string>;
+  embed(inputs: string[], opts: EmbedOptions & { pooling?: Pooling; normalize?: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
+  /** Every token's hidden state, unpooled: [input][token][dimension]. */
+  embedAll(inputs: string[], opts: EmbedOptions): Promise<{ embeddings: number[][][]; tokens: number; timing: Timing[] }>;
   fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: MaskResult[]; timing: Timing }>;
   attention(text: string, opts: CallOptions): Promise<{ tokens: string[]; attentions: number[][][][]; timing: Timing }>;
   warmup(): Promise<void>;
 }
+
+type EmbedOptions = CallOptions & { truncate: boolean; side?: TruncationSide };
 
 export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   const { manifest, versionDir, name } = ctx.source;
@@ -49,6 +60,12 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     name: 'embed',
     text: true,
     plan: { steps: [{ graph: encoderGraph, fetches: [hiddenName] }], assemble: assembleFor(encoderGraph), cut: { kind: 'pool' } },
+  });
+
+  const embedAllOp = ctx.scheduler.operation({
+    name: 'embed-all',
+    text: true,
+    plan: { steps: [{ graph: encoderGraph, fetches: [hiddenName] }], assemble: assembleFor(encoderGraph), cut: { kind: 'tokens' } },
   });
 
   const mlm = manifest.mlm;
@@ -82,10 +99,27 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
   const nonEmpty = (text: string, label: string) => {
     if (text.trim() === '') throw new Errors.INVALID_INPUT(`${label} is empty`);
   };
-  const tokenize = (text: string, truncate: boolean, label = 'text') => {
-    nonEmpty(text, label);
-    return tokenizer.encode(text, undefined, { truncate, label });
+  const tokenize = (text: string, truncate: boolean, special = true) => {
+    nonEmpty(text, 'text');
+    return tokenizer.encode(text, undefined, { truncate, special, label: 'text' });
   };
+  /** Reserves room for `inputs`, tokenizes them and submits one item each to `op`. */
+  const submitTexts = (op: typeof embedOp, inputs: string[], opts: EmbedOptions, extra: object, bound?: (tokens: number) => void) =>
+    withRoom(ctx, inputs.length, async (reservation) => {
+      const label = (i: number) => `inputs[${i}]`;
+      inputs.forEach((text, i) => nonEmpty(text, label(i)));
+      const encoded = await tokenizer.encodeIds(inputs, { truncate: opts.truncate, side: opts.side, labels: label });
+      // Counted now: the ids move to the worker when they are submitted.
+      const tokens = encoded.reduce((s, e) => s + e.ids.length, 0);
+      bound?.(tokens);
+      const answers = await submitAll(
+        ctx,
+        op,
+        encoded.map((e) => ({ ids: e.ids, ...extra })),
+        { ...opts, reservation },
+      );
+      return { answers, tokens, timing: answers.map((a) => a.timing) };
+    });
 
   const routes = ['embed', 'tokenize', ...(mlmOp ? ['fill-mask'] : []), ...(attnOp ? ['attention'] : [])];
   const unsupported = (route: string) => new Errors.WRONG_TASK(name, `text-embedding model without a '${route}' graph`, routes.join(', '));
@@ -94,29 +128,30 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     task: 'text-embedding',
     routes,
     dimensions,
+    pooling: defaultPooling,
     maxLength,
     maxChars: tokenizer.maxChars,
-    tokenize: (text, truncate) => tokenize(text, truncate),
-    embed: (inputs, opts) =>
-      withRoom(ctx, inputs.length, async (reservation) => {
-        const label = (i: number) => `inputs[${i}]`;
-        inputs.forEach((text, i) => nonEmpty(text, label(i)));
-        const encoded = await tokenizer.encodeIds(inputs, { truncate: opts.truncate, labels: label });
-        // Counted now: the ids move to the worker when they are submitted.
-        const tokens = encoded.reduce((s, e) => s + e.ids.length, 0);
-        const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
-        const answers = await submitAll(
-          ctx,
-          embedOp,
-          encoded.map((e) => ({ ids: e.ids, pool })),
-          { ...opts, reservation },
-        );
-        return {
-          embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)),
-          tokens,
-          timing: answers.map((a) => a.timing),
-        };
-      }),
+    tokenize: (text, { truncate, special }) => tokenize(text, truncate, special),
+    decode: (ids, skipSpecial) => tokenizer.decode(ids, skipSpecial),
+    async embed(inputs, opts) {
+      const pool = { pooling: opts.pooling ?? defaultPooling, normalize: opts.normalize ?? defaultNormalize };
+      const { answers, tokens, timing } = await submitTexts(embedOp, inputs, opts, { pool });
+      return { embeddings: answers.map((a) => Array.from(output(a.value, 'vector').data as Float32Array)), tokens, timing };
+    },
+    async embedAll(inputs, opts) {
+      const bound = (tokens: number) => {
+        if (tokens * dimensions > MAX_TOKEN_VALUES)
+          throw new Errors.OUTPUT_TOO_LARGE(`${tokens} tokens × ${dimensions} dimensions is over the ${MAX_TOKEN_VALUES} values one answer may hold: send fewer or shorter texts`);
+      };
+      const { answers, tokens, timing } = await submitTexts(embedAllOp, inputs, opts, {}, bound);
+      const rows = answers.map((a) => {
+        const hidden = output(a.value, hiddenName);
+        const [t = 0, width = 0] = hidden.dims;
+        const data = hidden.data as Float32Array;
+        return Array.from({ length: t }, (_, j) => Array.from(data.subarray(j * width, (j + 1) * width)));
+      });
+      return { embeddings: rows, tokens, timing };
+    },
     async fillMask(text, opts) {
       if (!mlmOp) throw unsupported('fill-mask');
       const { enc, positions, value, timing } = await withRoom(ctx, 1, async (reservation) => {

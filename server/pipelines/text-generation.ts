@@ -1,6 +1,7 @@
 // text-generation for recurrent models: prompt → token ids → the sequence engine in the model's
 // worker (state, prefill, seeded sampling) → new ids once per step → text here: decoding, stop
 // strings (a hit stops the sequence in the engine), token by token for SSE and as a whole.
+import type { Timing } from '../runtime/policy.ts';
 import { randomSeed } from '../runtime/random.ts';
 import { ioName, type CallOptions, type ModelContext } from './context.ts';
 import { createVocabulary } from './vocabulary.ts';
@@ -23,6 +24,8 @@ export interface GenerateResult {
   tokens: number;
   finishReason: 'length' | 'stop';
   seed: number;
+  /** Queue wait, then the time from admission to the last token; a sequence is one item (batchSize 1). */
+  timing: Timing;
 }
 
 export interface TextGenerationPipeline {
@@ -61,6 +64,7 @@ export function textGeneration(ctx: ModelContext): TextGenerationPipeline {
 
   async function generate(req: GenerateRequest, options: CallOptions & { onToken?: (text: string) => void }): Promise<GenerateResult> {
     const seed = req.seed ?? randomSeed();
+    const started = performance.now();
     const decode = vocab.decoder();
     const match = stopMatcher(req.stop);
     let text = '';
@@ -95,7 +99,8 @@ export function textGeneration(ctx: ModelContext): TextGenerationPipeline {
     );
     const end = await sequence.done;
     flush(text.length);
-    return { text, tokens: count, finishReason: end.reason === 'stopped' ? 'stop' : 'length', seed };
+    const timing = { queueMs: end.queueMs, inferenceMs: performance.now() - started - end.queueMs, batchSize: 1 };
+    return { text, tokens: count, finishReason: end.reason === 'stopped' ? 'stop' : 'length', seed, timing };
   }
 
   return {

@@ -59,8 +59,8 @@ export interface TextTokenizer {
   encode(text: string, pair: string | undefined, options: EncodeOptions): Promise<Encoding>;
   /** The ids of each input of one request (texts or [text, pair]), in one round trip to the tokenizer thread. */
   encodeIds(inputs: (string | [string, string])[], options: Omit<EncodeOptions, 'label'> & { labels: (i: number) => string }): Promise<TokenRows[]>;
-  /** Token ids back to text, special tokens left out. */
-  decode(ids: number[]): Promise<string>;
+  /** Token ids back to text, special tokens left out (unless `skipSpecial` is false). */
+  decode(ids: number[], skipSpecial?: boolean): Promise<string>;
   /** Token strings back to text, as transformers' convert_tokens_to_string (the tokenizer's decoder). */
   decodeTokens(tokens: string[]): string;
   tokenId(token: string): number | undefined;
@@ -197,7 +197,7 @@ export function loadTokenizer(file: string, maxLength: number): TextTokenizer {
       const rows = await encodeRows(inputs, { ...options, full: false });
       return rows.map((r) => ({ ids: r.ids, typeIds: r.typeIds, truncated: r.truncated || r.cut }));
     },
-    decode: (ids) => local.decode(ids, true),
+    decode: (ids, skipSpecial = true) => local.decode(ids, skipSpecial),
     decodeTokens: (tokens) => (decoder ? decoder.decode(tokens) : tokens.join(' ')),
     tokenId: (token) => local.tokenToId(token) ?? undefined,
     token: (id) => local.idToToken(id) ?? '',

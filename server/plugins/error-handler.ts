@@ -2,9 +2,10 @@
 // error becomes a registry code (server/errors.ts) — Fastify's and @fastify/multipart's own codes
 // are mapped to registry codes here, anything unknown is INTERNAL — and a 5xx message is the
 // registry's fixed text, never a stack, a server path or onnxruntime's words (those are logged).
-// Each wire format has one body builder (`errorBody`: ortserve's REST shape, KServe V2's
-// {"error"}, OpenAI's {"error": {...}}); gRPC maps the same description to a status
-// (plugins/grpc.ts). The one error handler picks the format from the route (`wireFormat`).
+// Each wire format has one answer builder (`errorAnswer`: ortserve's REST shape, KServe V2's
+// {"error"}, OpenAI's {"error": {...}}, Text Embeddings Inference's {"error", "error_type"} with
+// TEI's statuses); gRPC maps the same description to a status (plugins/grpc.ts). The one error
+// handler picks the format from the route (`wireFormat`).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
@@ -94,29 +95,63 @@ export function describeError(error: Error, request: FastifyRequest, reply: Fast
   return described;
 }
 
-/** The error body shapes: ortserve's own, KServe V2's and OpenAI's. */
-export type WireFormat = 'rest' | 'v2' | 'openai';
+/** The error body shapes: ortserve's own, KServe V2's, OpenAI's and Text Embeddings Inference's. */
+export type WireFormat = 'rest' | 'v2' | 'openai' | 'tei';
+
+/** OpenAI's routes: /v1/embeddings, /v1/models and /v1/models/:model (not the per-model task routes below it). */
+const OPENAI_ROUTE = /^\/v1\/(?:embeddings|models(?:\/[^/?#]+)?)\/?(?:[?#]|$)/;
+/** Where each model's Hugging Face / TEI base is (routes/hf-endpoint.ts, routes/tei.ts): `${HF_BASE}/<model>`. */
+export const HF_BASE = '/hf/models';
 
 /** The wire format a route (or, for an unknown route, a URL) answers errors in. */
 export function wireFormat(url: string): WireFormat {
   if (url.startsWith('/v2/') || url === '/v2') return 'v2';
-  return url === '/v1/embeddings' ? 'openai' : 'rest';
+  if (url === HF_BASE || url.startsWith(`${HF_BASE}/`)) return 'tei';
+  return OPENAI_ROUTE.test(url) ? 'openai' : 'rest';
 }
 
-/** The JSON body of an error answer in `format`. */
-export function errorBody({ statusCode, code, message, param }: ErrorDescription, format: WireFormat): object {
-  if (format === 'v2') return { error: message };
+/** TEI's error types (its `ErrorType`, serialised as the variant name, as its OpenAPI schema says). */
+type TeiErrorType = 'Unhealthy' | 'Backend' | 'Overloaded' | 'Validation' | 'Tokenizer';
+
+/**
+ * TEI's status and error type for a registry error. TEI answers a malformed body 422, an input over a
+ * limit (too many tokens, inputs or bytes) 413 "Validation", a model that cannot serve the route 424
+ * "Backend", overload 429 and an unavailable model 503 "Unhealthy"; what TEI has no case for (an
+ * unknown model or route, a timeout) keeps its ortserve status.
+ */
+function teiError({ statusCode, code }: ErrorDescription): { status: number; type: TeiErrorType } {
+  switch (code) {
+    case 'ORT_INPUT_TOO_LONG':
+      return { status: 413, type: 'Validation' };
+    case 'ORT_WRONG_TASK':
+    case 'ORT_INFERENCE_FAILED':
+      return { status: 424, type: 'Backend' };
+  }
+  if (statusCode === 400) return { status: 422, type: 'Validation' };
+  if (statusCode === 429) return { status: 429, type: 'Overloaded' };
+  if (statusCode === 503) return { status: 503, type: 'Unhealthy' };
+  return { status: statusCode, type: statusCode >= 500 ? 'Backend' : 'Validation' };
+}
+
+/** The status and JSON body of an error answer in `format`. */
+export function errorAnswer(described: ErrorDescription, format: WireFormat): { statusCode: number; body: object } {
+  const { statusCode, code, message, param } = described;
+  if (format === 'v2') return { statusCode, body: { error: message } };
+  if (format === 'tei') {
+    const { status, type } = teiError(described);
+    return { statusCode: status, body: { error: message, error_type: type } };
+  }
   if (format === 'openai') {
     const type = statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'server_error' : 'invalid_request_error';
-    return { error: { message, type, param: param ?? null, code } };
+    return { statusCode, body: { error: { message, type, param: param ?? null, code } } };
   }
-  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  return { statusCode, body: { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message } };
 }
 
 /** Answers `err` in the wire format of the request's route (or, when no route matched, of its URL). */
 export function sendError(err: Error, request: FastifyRequest, reply: FastifyReply): void {
-  const described = describeError(err, request, reply);
-  void reply.status(described.statusCode).send(errorBody(described, wireFormat(request.routeOptions.url ?? request.url)));
+  const { statusCode, body } = errorAnswer(describeError(err, request, reply), wireFormat(request.routeOptions.url ?? request.url));
+  void reply.status(statusCode).send(body);
 }
 
 export default fp(

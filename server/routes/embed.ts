@@ -64,7 +64,7 @@ const embed: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { model } = request.params;
       const { pipeline } = app.pipelineFor(model, 'tokenize', TASK);
-      const enc = await pipeline.tokenize(request.body.text, request.body.truncate ?? false);
+      const enc = await pipeline.tokenize(request.body.text, { truncate: request.body.truncate ?? false });
       return { model, ids: enc.ids, tokens: enc.tokens, truncated: enc.truncated };
     },
   );

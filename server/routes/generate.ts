@@ -30,6 +30,7 @@ async function generateText(model: string, pipeline: TextGenerationPipeline, req
   const stream = body.stream === true || (request.headers.accept ?? '').includes('text/event-stream');
   if (!stream) {
     const r = await pipeline.generate(req, { signal, timeoutMs: body.timeout_ms });
+    timingHeaders(reply, [r.timing]);
     return { model, text: r.text, tokens: r.tokens, finish_reason: r.finishReason, seed: r.seed };
   }
   let index = 0;

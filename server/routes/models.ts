@@ -1,12 +1,15 @@
-// GET /v1/models and /v1/models/:model: every model with its state, error, task, routes, I/O and batching, its
-// effective manifest with the file each value came from, and the warnings of a Hugging Face folder.
+// GET /v1/models and /v1/models/:model in OpenAI's shape (a list of model objects; an unknown model is an
+// OpenAI error object, as plugins/error-handler.ts answers on these URLs). Each model object also carries
+// ortserve's description: state, error, task, routes, I/O and batching, its effective manifest with the
+// file each value came from, and the warnings of a Hugging Face folder.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fs from 'node:fs/promises';
 import { Errors } from '../errors.ts';
 import type { ModelEntry } from '../models/entry.ts';
 import type { TensorInfo } from '../runtime/onnx.ts';
 import { isValidModelName } from '../repository/repository.ts';
-import { ErrorBody, ModelParams } from '../schemas/common.ts';
-import { ModelInfo, ModelList } from '../schemas/models.ts';
+import { ModelParams } from '../schemas/common.ts';
+import { ModelObject, ModelObjectList, openAIErrors } from '../schemas/openai.ts';
 
 const tensors = (list: TensorInfo[]) => list.map((t) => ({ name: t.name, datatype: t.type ?? 'non-tensor', shape: t.shape ?? [] }));
 
@@ -41,18 +44,32 @@ export function describeModel(m: ModelEntry) {
   };
 }
 
+/** OpenAI's model object: id, object, created (when the model's folder last changed), owned_by; then ortserve's description. */
+async function modelObject(m: ModelEntry) {
+  const created = await fs.stat(m.dir).then(
+    (st) => Math.floor(st.mtimeMs / 1000),
+    () => 0,
+  );
+  return { id: m.name, object: 'model' as const, created, owned_by: 'ortserve', ...describeModel(m) };
+}
+
 const models: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/v1/models', { schema: { tags: ['models'], summary: 'List models', response: { 200: ModelList } } }, async () => ({
-    models: app.models.list().map(describeModel),
+  app.get('/v1/models', { schema: { tags: ['models', 'openai'], summary: 'List models (OpenAI shape)', response: { 200: ModelObjectList, ...openAIErrors } } }, async () => ({
+    object: 'list' as const,
+    data: await Promise.all(app.models.list().map(modelObject)),
   }));
 
-  app.get('/v1/models/:model', { schema: { tags: ['models'], summary: 'One model', params: ModelParams, response: { 200: ModelInfo, 400: ErrorBody, 404: ErrorBody } } }, async (request) => {
-    const { model } = request.params;
-    if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
-    const entry = app.models.get(model);
-    if (!entry) throw new Errors.MODEL_NOT_FOUND(model);
-    return describeModel(entry);
-  });
+  app.get(
+    '/v1/models/:model',
+    { schema: { tags: ['models', 'openai'], summary: 'One model (OpenAI shape)', params: ModelParams, response: { 200: ModelObject, ...openAIErrors } } },
+    async (request) => {
+      const { model } = request.params;
+      if (!isValidModelName(model)) throw new Errors.INVALID_MODEL_NAME(model);
+      const entry = app.models.get(model);
+      if (!entry) throw new Errors.MODEL_NOT_FOUND(model);
+      return modelObject(entry);
+    },
+  );
 };
 
 export default models;

@@ -46,5 +46,3 @@ export const ModelInfo = Type.Object({
     worker_restarts: Type.Integer(),
   }),
 });
-
-export const ModelList = Type.Object({ models: Type.Array(ModelInfo) });

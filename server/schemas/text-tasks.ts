@@ -3,7 +3,8 @@
 import { Type, type Static } from 'typebox';
 import { TimeoutMs } from './tasks.ts';
 
-const MAX_INPUTS = 256;
+/** Most inputs of one text-task request. */
+export const MAX_INPUTS = 256;
 /** A text: at most the model's max_length × 10 characters, cut there when truncating, else 413 (pipelines/tokenizer.ts). */
 const Text = Type.String();
 const Timeout = Type.Optional(TimeoutMs);

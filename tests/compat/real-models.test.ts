@@ -87,7 +87,7 @@ describe.skipIf(!HAVE)('foreign ONNX exports', () => {
   });
 
   it('a *_batchwise model fails to load with a clear error, and every other model keeps serving', async () => {
-    const list = (await app.inject('/v1/models')).json().models;
+    const list = (await app.inject('/v1/models')).json().data;
     const bad = list.find((m: { name: string }) => m.name === 'gru-batchwise');
     expect(bad.state).toBe('failed');
     expect(bad.error).toMatch(/[Bb]atchwise/);

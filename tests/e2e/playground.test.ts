@@ -52,7 +52,7 @@ afterAll(async () => {
 
 describe.skipIf(!HAVE)('web playground', () => {
   it('shows every model under its task panel, and each in the server table', async () => {
-    const { models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string; task: string | null }[] };
+    const { data: models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { name: string; task: string | null }[] };
     const panels: Record<string, string> = {
       'image-classification': '#classify',
       'text-classification': '#text-classify',
@@ -68,7 +68,7 @@ describe.skipIf(!HAVE)('web playground', () => {
 
   it('classifies an uploaded Fashion-MNIST test image with its true label first', async () => {
     const { label } = fashionSample(FASHION_INDEX);
-    const { models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string; labels?: string[] }[] };
+    const { data: models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { name: string; labels?: string[] }[] };
     const truth = models.find((m) => m.name === 'fashion-cnn')!.labels![label]!;
     const panel = page.locator('#classify');
     await panel.locator('input[type="file"]').setInputFiles({ name: 'upload.png', mimeType: 'image/png', buffer: await fashionPng(FASHION_INDEX) });
@@ -79,7 +79,7 @@ describe.skipIf(!HAVE)('web playground', () => {
   });
 
   it('classifies typed text and shows every label as a bar (bert-mini-topics: a purring animal)', async () => {
-    const { models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string; task: string | null; labels?: string[] }[] };
+    const { data: models } = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { name: string; task: string | null; labels?: string[] }[] };
     const model = models.find((m) => m.name === 'bert-mini-topics') ?? models.find((m) => m.task === 'text-classification');
     if (!model) {
       console.warn('\n*** SKIPPED: no text-classification model is bundled, so the text-classification panel was not driven ***\n');

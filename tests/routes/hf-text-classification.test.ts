@@ -167,7 +167,7 @@ describe('bad inputs and folders', () => {
   });
 
   it('a config.json that is not JSON, or labels that disagree with the graph, fail that model only', async () => {
-    const { models } = (await app.inject('/v1/models')).json<{ models: { name: string; state: string; error?: string }[] }>();
+    const { data: models } = (await app.inject('/v1/models')).json<{ data: { name: string; state: string; error?: string }[] }>();
     const state = Object.fromEntries(models.map((m) => [m.name, m]));
     expect(state['not-json']).toMatchObject({ state: 'failed', error: expect.stringMatching(/config\.json is not valid JSON/) });
     expect(state['wrong-labels']).toMatchObject({ state: 'failed', error: expect.stringMatching(/id2label names 3 labels but the graph's 'logits' output has 4 classes/) });

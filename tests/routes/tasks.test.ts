@@ -35,7 +35,8 @@ describe('health and listing', () => {
 
   it('lists models with task, state, I/O and batching', async () => {
     const res = await app.inject('/v1/models');
-    const byName = Object.fromEntries(res.json().models.map((m: { name: string }) => [m.name, m]));
+    expect(res.json().object).toBe('list');
+    const byName = Object.fromEntries(res.json().data.map((m: { id: string; name: string }) => [m.id, m]));
     expect(byName['fashion-cnn']).toMatchObject({ task: 'image-classification', state: 'ready', labels: LABELS });
     expect(byName['fortune-rnn'].routes).toEqual(['/v1/models/fortune-rnn/generate', '/v2/models/fortune-rnn/infer']);
     expect(byName['fortune-rnn']).toMatchObject({ sources: { task: 'manifest.json' }, warnings: [], manifest: { task: 'text-generation' } });

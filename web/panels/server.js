@@ -85,7 +85,7 @@ export function mount(container, { onHealth }) {
   let previous = null;
   async function refresh() {
     try {
-      const [{ models }, text] = await Promise.all([getJson('/v1/models'), getText('/metrics')]);
+      const [{ data: models }, text] = await Promise.all([getJson('/v1/models'), getText('/metrics')]);
       const now = snapshot(parseMetrics(text));
       const live = figures(previous, now);
       previous = now;
