@@ -20,8 +20,13 @@ const sliced = (t: TensorValue, dims: number[], start: number, end: number): Ten
   data: (t.data as unknown as { slice(a: number, b: number): TensorValue['data'] }).slice(start, end),
 });
 
-/** Splits every output along its first axis: `rows[i]` rows (default 1) for item i. */
+/**
+ * Splits every output along its first axis: `rows[i]` rows (default 1) for item i. A run of one
+ * item keeps its outputs whole: a model that cannot batch may answer with any first axis (a
+ * scalar, a fixed length), and only batched runs have outputs whose first axis is the items'.
+ */
 function rows(outputs: Outputs, items: BatchItem[]): ItemResult[] {
+  if (items.length === 1) return [{ outputs }];
   const starts: number[] = [];
   let total = 0;
   for (const it of items) {

@@ -46,6 +46,11 @@ describe('cuts', () => {
     expect(out).toEqual([{ outputs: { y: f32([2, 2], [1, 2, 3, 4]) } }, { outputs: { y: f32([1, 2], [5, 6]) } }]);
   });
 
+  it('rows: a run of one item keeps its outputs whole, whatever their first axis (a scalar, a fixed length)', () => {
+    const outputs = { scalar: f32([], [7]), fixed: f32([3], [1, 2, 3]) };
+    expect(cutOutputs({ kind: 'rows' }, outputs, [{ rows: 1 }], 0)).toEqual([{ outputs }]);
+  });
+
   it('tokens: each item its real positions, padding cut off', () => {
     const out = cutOutputs({ kind: 'tokens' }, { y: f32([2, 3, 1], [1, 2, 3, 4, 5, 6]) }, [{ ids: ids(1, 1, 1) }, { ids: ids(1) }], 3);
     expect(out).toEqual([{ outputs: { y: f32([3, 1], [1, 2, 3]) } }, { outputs: { y: f32([1, 1], [4]) } }]);
