@@ -42,14 +42,15 @@ export function batchCap(ctx: ModelContext, graph: string, input: string): numbe
 }
 
 /**
- * Runs `work` with room held in the model's queue for `items` items, or refuses the request first:
+ * Runs `work` with room held in the model's queue for `items` items (of `bytes` in all, when the
+ * request knows their size: its uploads), or refuses the request first:
  * 413 when the queue can never hold them, 429 when it cannot now. The check comes before the work
  * that scales with the request (tokenizing, decoding), and what passed it is not refused after.
  */
-export async function withRoom<T>(ctx: ModelContext, items: number, work: (reservation: Reservation) => Promise<T>): Promise<T> {
+export async function withRoom<T>(ctx: ModelContext, items: number, work: (reservation: Reservation) => Promise<T>, bytes = 0): Promise<T> {
   const max = ctx.scheduler.policy.maxQueueSize;
   if (items > max) throw new Errors.TOO_MANY_INPUTS(ctx.source.name, max, items);
-  const reservation = ctx.scheduler.reserve(items);
+  const reservation = ctx.scheduler.reserve(items, bytes);
   try {
     return await work(reservation);
   } finally {

@@ -74,12 +74,16 @@ export function imageClassification(ctx: ModelContext): ImageClassificationPipel
   async function classify(images: Buffer[], options: CallOptions & { topK: number }) {
     const group = requests++;
     // Each upload gets its own buffer, moved (not copied) to the worker.
-    const answers = await withRoom(ctx, images.length, (reservation) =>
-      allOrNothing(
-        name,
-        options.signal,
-        images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs, reservation }).catch(refusal(`#${i + 1}`))),
-      ),
+    const answers = await withRoom(
+      ctx,
+      images.length,
+      (reservation) =>
+        allOrNothing(
+          name,
+          options.signal,
+          images.map((img, i) => (signal) => op.submit({ bytes: new Uint8Array(img), group }, { signal, timeoutMs: options.timeoutMs, reservation }).catch(refusal(`#${i + 1}`))),
+        ),
+      images.reduce((n, img) => n + img.byteLength, 0),
     );
     const results = answers.map(({ value }) => ({
       predictions: topK(toProbabilities(output(value, out).data as Float32Array, manifest.scores), options.topK).map(({ index, score }) => ({ label: labels[index] ?? String(index), index, score })),

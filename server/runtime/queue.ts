@@ -1,7 +1,8 @@
 // The model's one bounded queue, whatever operation or protocol its entries came from, bounded in
-// entries and in the bytes they hold: append() refuses when full, remove() takes a cancelled entry out at once (freeing its place),
-// and nextBatch() takes the oldest eligible entry plus the same-operation entries closest to it
-// in length, under an item limit, a padded-token budget and a padding ratio.
+// entries and in the bytes they hold. The scheduler checks room (its reservations included) and
+// appends; remove() takes a cancelled entry out at once (freeing its place), and nextBatch() takes
+// the oldest eligible entry plus the same-operation entries closest to it in length, under an item
+// limit, a padded-token budget and a padding ratio.
 
 export interface QueueEntry {
   /** Operation (kind of work); a batch holds one operation only. */

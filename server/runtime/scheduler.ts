@@ -41,8 +41,8 @@ export type ItemOutputs = Record<string, TensorValue>;
 
 /** Room held in the queue for a request's items (ModelScheduler.reserve). */
 export interface Reservation {
-  /** Uses one place of the hold; false when none is left. */
-  take(): boolean;
+  /** Uses one place of the hold (and up to `bytes` of the bytes it declared); false when none is left. */
+  take(bytes: number): boolean;
   /** Frees the places not used. */
   release(): void;
 }
@@ -90,6 +90,8 @@ export class ModelScheduler {
   private failed: RuntimeError | undefined;
   /** Queue places reserved by requests still preparing their items (see reserve). */
   private held = 0;
+  /** Bytes those reserved places will hold (as much as the request declared when it reserved). */
+  private heldBytes = 0;
   private nextSequence = 1;
   private idleWaiters: (() => void)[] = [];
 
@@ -128,7 +130,9 @@ export class ModelScheduler {
 
   /** Whether `items` more (of `bytes` in all) would fit in the queue now. A query: it changes nothing. */
   hasRoom(items = 1, bytes = 0): boolean {
-    return !this.closing && this.queue.hasRoom(this.held + items, bytes);
+    if (this.closing || this.queue.size + this.held + items > this.queue.maxSize) return false;
+    // Under the byte bound too, unless the request is alone (so one over the bound still runs, alone).
+    return (this.queue.size === 0 && this.held === 0) || this.queue.bytes + this.heldBytes + bytes <= this.queue.maxBytes;
   }
 
   /** While refusing for want of room (see overload.ts). */
@@ -149,24 +153,31 @@ export class ModelScheduler {
   }
 
   /**
-   * Holds room for `items` a request will submit once it has prepared them (tokenized, say), or
-   * refuses now (kind 'queue-full'): what passed the check is not refused after paying for the
+   * Holds room for `items` of `bytes` in all (what the request knows of their size now: its uploads)
+   * that it will submit once it has prepared them (tokenized, say), or refuses now (kind 'queue-full'): what passed the check is not refused after paying for the
    * work. Submitting with the hold uses it up; release() frees what is left (call it in a finally).
    */
-  reserve(items: number): Reservation {
-    this.assertRoom(items);
+  reserve(items: number, bytes = 0): Reservation {
+    this.assertRoom(items, bytes);
     this.held += items;
+    this.heldBytes += bytes;
     let left = items;
+    let leftBytes = bytes;
     return {
-      take: () => {
+      take: (itemBytes) => {
         if (left === 0) return false;
+        const b = Math.min(itemBytes, leftBytes);
         left--;
+        leftBytes -= b;
         this.held--;
+        this.heldBytes -= b;
         return true;
       },
       release: () => {
         this.held -= left;
+        this.heldBytes -= leftBytes;
         left = 0;
+        leftBytes = 0;
       },
     };
   }
@@ -216,7 +227,7 @@ export class ModelScheduler {
     if (this.failed) return request.cancel(this.failed);
     if (this.closing) return request.cancel(draining(this.model));
     // A reserved place was counted when it was held; anything else needs room now (held places included).
-    if (!(reservation?.take() ?? false) && !this.hasRoom(1, entry.bytes)) return request.cancel(this.refusal());
+    if (!(reservation?.take(entry.bytes) ?? false) && !this.hasRoom(1, entry.bytes)) return request.cancel(this.refusal());
     this.queue.append(entry, true);
     request.onCancel = (err) => {
       this.queue.remove(entry);

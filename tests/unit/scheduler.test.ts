@@ -189,6 +189,18 @@ describe('ModelScheduler: batches', () => {
     expect(s.hasRoom(3)).toBe(true);
   });
 
+  it('holds the bytes a request declared when it reserved: other work cannot take them until it is released', () => {
+    const pool = new FakePool();
+    pool.ready[0] = false;
+    const { s } = setup({ maxQueueSize: 10, maxQueueBytes: 100 }, pool);
+    const hold = s.reserve(2, 90); // an upload-sized request
+    expect(s.hasRoom(1, 20)).toBe(false); // 90 held + 20 > 100
+    expect(s.hasRoom(1, 10)).toBe(true);
+    expect(() => s.reserve(1, 20)).toThrow(RuntimeError);
+    hold.release();
+    expect(s.hasRoom(1, 95)).toBe(true);
+  });
+
   it('when the pool gives up, queued work fails at once (worker-failed), not at its deadline, and so does new work', async () => {
     const pool = new FakePool();
     pool.ready[0] = false;
