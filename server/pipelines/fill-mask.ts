@@ -2,11 +2,10 @@
 // batches under the token budget → the worker runs the graph and keeps, at each mask, the top-k candidates of the
 // [N, T, vocabulary] logits → the predictions (./mask.ts, shared with the text-embedding pipeline's encoder + MLM head).
 import path from 'node:path';
-import { Errors } from '../errors.ts';
 import type { Timing } from '../runtime/policy.ts';
-import { graphInfo, withRoom, type CallOptions, type ModelContext } from './context.ts';
-import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
-import { assertTextGraph, textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
+import { graphInfo, type ModelContext } from './context.ts';
+import { fillMaskText, type FillMaskOptions, type MaskResult } from './mask.ts';
+import { assertTextGraph, textAssembly, type TextRole } from './text-feeds.ts';
 import { loadTokenizer } from './tokenizer.ts';
 
 export interface FillMaskPipeline {
@@ -14,7 +13,7 @@ export interface FillMaskPipeline {
   routes: string[];
   maxLength: number;
   maxChars: number;
-  fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: MaskResult[]; timing: Timing }>;
+  fillMask(text: string, opts: FillMaskOptions): Promise<{ masks: MaskResult[]; timing: Timing }>;
   warmup(): Promise<void>;
 }
 
@@ -39,15 +38,7 @@ export function fillMask(ctx: ModelContext): FillMaskPipeline {
     routes: ['fill-mask'],
     maxLength,
     maxChars: tokenizer.maxChars,
-    async fillMask(text, opts) {
-      if (text.trim() === '') throw new Errors.INVALID_INPUT('text is empty');
-      const { enc, positions, value, timing } = await withRoom(ctx, 1, async (reservation) => {
-        const enc = await tokenizer.encode(text, undefined, { truncate: false, label: 'text' });
-        const positions = maskPositions(tokenizer, enc.ids);
-        return { enc, positions, ...(await op.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, { ...opts, reservation })) };
-      });
-      return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
-    },
+    fillMask: (text, opts) => fillMaskText(ctx, tokenizer, op, text, opts),
     async warmup() {
       const [row] = await tokenizer.encodeIds(['warm up'], { truncate: true, labels: () => 'warmup' });
       await op.submit({ ids: row!.ids, positions: [0], topK: 1 });

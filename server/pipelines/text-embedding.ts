@@ -9,7 +9,7 @@ import { ItemRefused } from '../runtime/errors.ts';
 import type { Timing } from '../runtime/policy.ts';
 import type { Pooling } from '../runtime/protocol.ts';
 import { graphInfo, ioName, output, submitAll, withRoom, type CallOptions, type ModelContext } from './context.ts';
-import { maskPositions, maskPredictions, type MaskResult } from './mask.ts';
+import { fillMaskText, type FillMaskOptions, type MaskResult } from './mask.ts';
 import { textAssembly, tokenRow, type TextRole } from './text-feeds.ts';
 import { loadTokenizer, type Encoding, type TruncationSide } from './tokenizer.ts';
 
@@ -35,7 +35,7 @@ export interface TextEmbeddingPipeline {
   embed(inputs: string[], opts: EmbedOptions & { pooling?: Pooling; normalize?: boolean }): Promise<{ embeddings: number[][]; tokens: number; timing: Timing[] }>;
   /** Every token's hidden state, unpooled: [input][token][dimension]. */
   embedAll(inputs: string[], opts: EmbedOptions): Promise<{ embeddings: number[][][]; tokens: number; timing: Timing[] }>;
-  fillMask(text: string, opts: CallOptions & { topK: number }): Promise<{ masks: MaskResult[]; timing: Timing }>;
+  fillMask(text: string, opts: FillMaskOptions): Promise<{ masks: MaskResult[]; timing: Timing }>;
   attention(text: string, opts: CallOptions): Promise<{ tokens: string[]; attentions: number[][][][]; timing: Timing }>;
   warmup(): Promise<void>;
 }
@@ -154,12 +154,7 @@ export function textEmbedding(ctx: ModelContext): TextEmbeddingPipeline {
     },
     async fillMask(text, opts) {
       if (!mlmOp) throw unsupported('fill-mask');
-      const { enc, positions, value, timing } = await withRoom(ctx, 1, async (reservation) => {
-        const enc = await tokenize(text, false);
-        const positions = maskPositions(tokenizer, enc.ids);
-        return { enc, positions, ...(await mlmOp.submit({ ...tokenRow(enc.ids), positions, topK: opts.topK }, { ...opts, reservation })) };
-      });
-      return { masks: await maskPredictions(tokenizer, enc.ids, positions, value), timing };
+      return fillMaskText(ctx, tokenizer, mlmOp, text, opts);
     },
     async attention(text, opts) {
       if (!attnOp) throw unsupported('attention');

@@ -7,6 +7,7 @@ import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fasti
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
+import { MAX_MASK_CANDIDATES } from '../pipelines/mask.ts';
 import { HF_BASE } from '../plugins/error-handler.ts';
 import { ModelParams } from '../schemas/common.ts';
 import { HfFillMaskBody, HfTextClassificationBody, HfTokenClassificationBody, TeiEmbedBody, TeiEmbedResponse, teiErrors } from '../schemas/tei.ts';
@@ -67,7 +68,9 @@ const hfEndpoint: FastifyPluginAsyncTypebox = async (app) => {
     const b = parseBody(HfFillMaskBody, request.body);
     if (b.parameters?.targets !== undefined) throw new Errors.INVALID_INPUT('parameters.targets is not supported: leave it out to get the top_k candidates');
     const signal = clientSignal(request, reply);
-    const answers = await Promise.all(texts(b.inputs).map((text) => pipeline.fillMask(text, { topK: b.parameters?.top_k ?? 5, timeoutMs: b.timeout_ms, signal })));
+    // One candidate budget for the whole request, however many texts it holds.
+    const budget = { left: MAX_MASK_CANDIDATES };
+    const answers = await Promise.all(texts(b.inputs).map((text) => pipeline.fillMask(text, { topK: b.parameters?.top_k ?? 5, timeoutMs: b.timeout_ms, signal, budget })));
     timingHeaders(
       reply,
       answers.map((a) => a.timing),

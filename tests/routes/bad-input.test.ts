@@ -2,7 +2,7 @@
 // crash, and the next request is served normally.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from '../helpers/app.ts';
+import { readyModel, testApp } from '../helpers/app.ts';
 import { bombPng, fashionPng } from '../helpers/images.ts';
 import { multipart } from '../../scripts/lib/multipart.ts';
 
@@ -106,6 +106,20 @@ describe('bad requests', () => {
     const ok = await post('/v1/models/bert-mini/embed', { inputs: long, truncate: true });
     expect(ok.statusCode).toBe(200);
     expectError(await post('/v1/models/bert-mini/attention', { text: long }), 422, /truncate/);
+  });
+  it('413 for fill-mask candidates (masks × top_k) over their bound, before anything runs; one budget across the texts of a Hugging Face request', async () => {
+    const masks = (n: number) => `${'[MASK] '.repeat(n)}end`;
+    expectError(await post('/v1/models/bert-mini/fill-mask', { text: masks(100), top_k: 20 }), 413, /100 masks × top_k 20 = 2000 candidates.*at most 1024/, 'ORT_OUTPUT_TOO_LARGE');
+    const ok = await post('/v1/models/bert-mini/fill-mask', { text: masks(100), top_k: 10 });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().masks).toHaveLength(100);
+    // A request of several texts (the Hugging Face base's lists) spends one budget: the second text is refused.
+    const { pipeline } = readyModel(app, 'bert-mini').runtime;
+    if (pipeline?.task !== 'text-embedding') throw new Error('bert-mini is a text-embedding model');
+    const budget = { left: 1024 };
+    await pipeline.fillMask(masks(100), { topK: 10, budget });
+    expect(budget.left).toBe(24);
+    await expect(pipeline.fillMask(masks(100), { topK: 10, budget })).rejects.toMatchObject({ code: 'ORT_OUTPUT_TOO_LARGE', statusCode: 413 });
   });
   it("413 for a text over the model's character bound (max_length × 10) unless truncating, which cuts it there first", async () => {
     const huge = 'word '.repeat(400); // 2,000 characters; bert-mini takes 128 × 10
