@@ -1,5 +1,5 @@
 // Tokenizes a one-sentence-a-line corpus with bert-mini's tokenizer.json through
-// @huggingface/tokenizers (the library the server uses), for the Python trainer:
+// @huggingface/tokenizers (it gives the same ids as the server's Rust tokenizer: tests/compat), for the Python trainer:
 // <out>.ids.bin holds uint16 token ids ([CLS] … [SEP], truncated to MAX_LENGTH) back to back,
 // <out>.offsets.bin holds uint32 start offsets (one per sentence, plus the end).
 //   node scripts/train/bert_mini_encode.ts models/bert-mini/tokenizer.json /tmp/bert-mini/train.txt /tmp/bert-mini/train

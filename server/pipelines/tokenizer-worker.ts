@@ -6,12 +6,15 @@ import { setThreadNice } from '../runtime/priority.ts';
 
 if (!parentPort) throw new Error('tokenizer-worker.ts must run in a worker thread');
 const port = parentPort;
-// Below the event loop, as inference is (runtime/worker.ts): a burst of tokenizing never delays a health check.
+// This thread's own work (each job's setup and conversions) runs below the event loop, as inference
+// does (runtime/worker.ts); the binding's encode runs on libuv's thread pool at the default priority.
 setThreadNice(2);
 
 export interface EncodeJob {
   id: number;
   file: string;
+  /** The file's modification time and size: a changed file is loaded anew. */
+  version: string;
   maxLength: number;
   /** Texts, or [text, text_pair] pairs, each within the character bound already. */
   inputs: (string | [string, string])[];
@@ -36,18 +39,21 @@ export interface EncodedRow {
 
 export type EncodeReply = { id: number; rows: EncodedRow[] } | { id: number; error: string };
 
-const tokenizers = new Map<string, Tokenizer>();
+/** file → its version's tokenizers, by length and side: a new version of a file replaces the old. */
+const tokenizers = new Map<string, { version: string; bySetting: Map<string, Tokenizer> }>();
 
-/** One tokenizer per file, length and side; padding off (the worker pads), truncation as asked. */
+/** One tokenizer per file version, length and side; padding off (the worker pads), truncation as asked. */
 function tokenizerFor(job: EncodeJob): Tokenizer {
-  const key = `${job.file}\u0000${job.truncate ? job.maxLength : 0}\u0000${job.side}`;
-  let t = tokenizers.get(key);
+  let known = tokenizers.get(job.file);
+  if (known?.version !== job.version) tokenizers.set(job.file, (known = { version: job.version, bySetting: new Map() }));
+  const key = `${job.truncate ? job.maxLength : 0}\u0000${job.side}`;
+  let t = known.bySetting.get(key);
   if (!t) {
     t = Tokenizer.fromFile(job.file);
     t.disablePadding();
     if (job.truncate) t.setTruncation(job.maxLength, { strategy: 'LongestFirst' as TruncationStrategy, direction: job.side });
     else t.disableTruncation();
-    tokenizers.set(key, t);
+    known.bySetting.set(key, t);
   }
   return t;
 }

@@ -1,6 +1,7 @@
 // The one tokenizer of the text pipelines: a Hugging Face tokenizer.json through the Rust `tokenizers`
-// binding, run in a tokenizer thread (tokenizer-worker.ts) so that encoding never holds the event
-// loop; the main thread posts a request's texts and gets token ids back, one message each way. Every
+// binding, driven from a tokenizer thread (tokenizer-worker.ts; the binding's encode itself runs on
+// libuv's thread pool) so that encoding never holds the event loop; the main thread posts a
+// request's texts and gets token ids back, one message each way. Every
 // text is bounded before it is sent: at most `maxChars` characters (the model's max_length ×
 // CHARS_PER_TOKEN), so no request can make the tokenizer work on megabytes. Over it, a text is cut to
 // that many characters when the caller truncates, and refused (413) when not; within it, truncation
@@ -13,8 +14,9 @@ import type { EncodedRow, EncodeJob, EncodeReply } from './tokenizer-worker.ts';
 
 /**
  * Characters a text may have per token of max_length. Text tokenizes to about 4–5 characters per
- * WordPiece or BPE token, so max_length × 10 characters always hold more than max_length tokens
- * of ordinary text: cutting there keeps every token a truncation would keep.
+ * WordPiece or BPE token, so max_length × 10 characters hold more than max_length tokens of
+ * ordinary text, and cutting there keeps the tokens a truncation would keep. Not of every text: a
+ * run of very long words (WordPiece makes a word over 100 characters one [UNK]) yields fewer.
  */
 export const CHARS_PER_TOKEN = 10;
 
@@ -61,6 +63,8 @@ export interface TextTokenizer {
   encodeIds(inputs: (string | [string, string])[], options: Omit<EncodeOptions, 'label'> & { labels: (i: number) => string }): Promise<TokenRows[]>;
   /** Token ids back to text, special tokens left out (unless `skipSpecial` is false). */
   decode(ids: number[], skipSpecial?: boolean): Promise<string>;
+  /** Several id lists back to text in one call, special tokens left out. */
+  decodeBatch(rows: number[][]): Promise<string[]>;
   /** Token strings back to text, as transformers' convert_tokens_to_string (the tokenizer's decoder). */
   decodeTokens(tokens: string[]): string;
   tokenId(token: string): number | undefined;
@@ -77,9 +81,14 @@ interface TokenizerJson {
   added_tokens?: { id: number; content: string; special: boolean }[];
 }
 
-/** `text` cut to `max` UTF-16 units, never between the two halves of a surrogate pair. */
-function cutTo(text: string, max: number): string {
+/** `text` cut to `max` UTF-16 units on the side truncation keeps, never between the two halves of a surrogate pair. */
+function cutTo(text: string, max: number, side: TruncationSide): string {
   if (text.length <= max) return text;
+  if (side === 'Left') {
+    // Keep the end, as truncation from the left does: never start on the second half of a pair.
+    const code = text.charCodeAt(text.length - max);
+    return text.slice(code >= 0xdc00 && code <= 0xdfff ? text.length - max + 1 : text.length - max);
+  }
   const code = text.charCodeAt(max - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
@@ -149,30 +158,32 @@ export function loadTokenizer(file: string, maxLength: number): TextTokenizer {
   const specialIds = new Set(added.filter((t) => t.special).map((t) => t.id));
   const unk = json.model?.unk_token;
 
-  /** The text within maxChars: cut when truncating, else refused. */
-  const bounded = (text: string, label: string, truncate: boolean) => {
+  /** The text within maxChars: cut (on the side truncation keeps) when truncating, else refused. */
+  const bounded = (text: string, label: string, truncate: boolean, side: TruncationSide) => {
     if (text.length <= maxChars) return text;
     if (!truncate) throw new Errors.TEXT_TOO_LONG(label, text.length, maxChars);
-    return cutTo(text, maxChars);
+    return cutTo(text, maxChars, side);
   };
+  // The tokenizer thread caches tokenizers by file: the file's version keys it too, so a model
+  // reloaded with a new tokenizer.json in the same place never encodes with the old one.
+  const { mtimeMs, size } = fs.statSync(file);
+  const version = `${mtimeMs}:${size}`;
 
   async function encodeRows(inputs: (string | [string, string])[], o: Omit<EncodeOptions, 'label'> & { labels: (i: number) => string; full: boolean }): Promise<(EncodedRow & { cut: boolean })[]> {
     const { truncate, side = 'Right', special = true, labels, full } = o;
-    let cut = inputs.map(() => false);
+    const cut = inputs.map(() => false);
     const sent = inputs.map((input, i) => {
       const pair = typeof input === 'string' ? undefined : input;
-      const a = bounded(pair ? pair[0] : (input as string), labels(i), truncate);
-      const b = pair ? bounded(pair[1], labels(i), truncate) : undefined;
+      const a = bounded(pair ? pair[0] : (input as string), labels(i), truncate, side);
+      const b = pair ? bounded(pair[1], labels(i), truncate, side) : undefined;
       cut[i] = a.length < (pair ? pair[0] : (input as string)).length || (pair !== undefined && b!.length < pair[1].length);
       return b === undefined ? a : ([a, b] as [string, string]);
     });
-    const rows = await thread.run({ file, maxLength, inputs: sent, truncate, side: side === 'Left' ? 'left' : 'right', special, full });
+    const rows = await thread.run({ file, version, maxLength, inputs: sent, truncate, side: side === 'Left' ? 'left' : 'right', special, full });
     rows.forEach((r, i) => {
       if (!truncate && r.length > maxLength) throw new Errors.INPUT_TOO_LONG(labels(i), r.length, maxLength);
     });
-    const out = rows.map((r, i) => ({ ...r, cut: cut[i]! }));
-    cut = [];
-    return out;
+    return rows.map((r, i) => ({ ...r, cut: cut[i]! }));
   }
 
   return {
@@ -198,6 +209,7 @@ export function loadTokenizer(file: string, maxLength: number): TextTokenizer {
       return rows.map((r) => ({ ids: r.ids, typeIds: r.typeIds, truncated: r.truncated || r.cut }));
     },
     decode: (ids, skipSpecial = true) => local.decode(ids, skipSpecial),
+    decodeBatch: (rows) => local.decodeBatch(rows, true),
     decodeTokens: (tokens) => (decoder ? decoder.decode(tokens) : tokens.join(' ')),
     tokenId: (token) => local.tokenToId(token) ?? undefined,
     token: (id) => local.idToToken(id) ?? '',
