@@ -51,6 +51,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   pending: Map<number, Pending>;
+  /** It has answered work (a run, or an engine step): a respawn that gets this far has recovered. */
+  answered: boolean;
 }
 
 export class WorkerPool {
@@ -104,7 +106,13 @@ export class WorkerPool {
     const id = this.nextId++;
     return new Promise<RunResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      this.post(instance, { type: 'run', id, plan, items }, transferList(items.flatMap(itemBuffers)));
+      try {
+        this.post(instance, { type: 'run', id, plan, items }, transferList(items.flatMap(itemBuffers)));
+      } catch (err) {
+        // Nothing was sent (a buffer could not be cloned or moved, say): no reply will come.
+        slot.pending.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
@@ -168,7 +176,7 @@ export class WorkerPool {
     const { name, graphs, intraOpThreads, faultInjection = false } = this.options;
     return new Promise((resolve, reject) => {
       const worker = new Worker(WORKER_URL, { name: `ortserve:${name}:${index}` });
-      const slot: Slot = { worker, ready: false, pending: new Map() };
+      const slot: Slot = { worker, ready: false, pending: new Map(), answered: false };
       this.slots[index] = slot;
       let loaded = false;
       let crash = '';
@@ -186,9 +194,14 @@ export class WorkerPool {
             loaded = true;
             reject(new Error(msg.message));
             void worker.terminate();
-          } else if (msg.type === 'result' || msg.type === 'error') this.settle(slot, msg);
-          else if (msg.type === 'priority-denied') this.priorityDenied(msg.nice, msg.message);
-          else this.events?.onSequence(index, msg);
+          } else if (msg.type === 'result' || msg.type === 'error') {
+            this.answered(slot);
+            this.settle(slot, msg);
+          } else if (msg.type === 'priority-denied') this.priorityDenied(msg.nice, msg.message);
+          else {
+            this.answered(slot);
+            this.events?.onSequence(index, msg);
+          }
         } catch (err) {
           this.fail(`worker ${index}: ${(err as Error).message}`);
         }
@@ -208,14 +221,21 @@ export class WorkerPool {
           reject(new Error(`worker exited with code ${code} while loading${crash}`));
         } else if (served && this.slots[index] === slot && (!this.closed || this.failedReason !== undefined)) {
           this.events?.onExit(index);
-          if (!this.closed) this.respawn(index);
+          // A worker that loads and dies before answering anything has not recovered: that counts as a failed respawn.
+          if (!slot.answered) this.respawnFailures++;
+          if (this.closed) return;
+          if (this.respawnFailures >= MAX_RESPAWN_FAILURES) this.fail(`worker ${index} died ${this.respawnFailures} times in a row before answering any work${crash}`);
+          else this.respawn(index);
         }
       });
       worker.postMessage({ type: 'load', graphs, intraOpThreads, faultInjection } satisfies ToWorker);
     });
   }
 
-  /** Respawns worker `index` after a backoff that doubles with each failed respawn in a row; fails the pool after MAX_RESPAWN_FAILURES. */
+  /**
+   * Respawns worker `index` after a backoff that doubles with each failed respawn in a row (one that
+   * did not load, or died before answering any work); fails the pool after MAX_RESPAWN_FAILURES.
+   */
   private respawn(index: number): void {
     this.restarts++;
     this.options.onRestart?.();
@@ -224,7 +244,7 @@ export class WorkerPool {
     setTimeout(() => {
       if (this.closed) return;
       this.spawn(index).then(
-        () => (this.respawnFailures = 0),
+        () => {},
         (err: Error) => {
           if (this.closed) return;
           this.respawnFailures++;
@@ -234,6 +254,13 @@ export class WorkerPool {
         },
       );
     }, delay).unref();
+  }
+
+  /** The slot's worker answered work: the respawns in a row, if any, are over. */
+  private answered(slot: Slot): void {
+    if (slot.answered) return;
+    slot.answered = true;
+    this.respawnFailures = 0;
   }
 
   private settle(slot: Slot, msg: Extract<FromWorker, { type: 'result' | 'error' }>): void {

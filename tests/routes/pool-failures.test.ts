@@ -103,3 +103,30 @@ describe('a broken invariant in one pool', () => {
     expect(pool.readyInstances).toBe(0);
   });
 });
+
+describe('a worker that loads and dies before answering any work, again and again', () => {
+  let app: FastifyInstance;
+  let repo: string;
+  beforeAll(async () => {
+    repo = repository(['fashion-cnn']);
+    app = await testApp({ ORTSERVE_MODELS: repo }, { faultInjection: true });
+  });
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('counts each such death as a failed respawn: the model fails after the bound instead of respawning forever', async () => {
+    const { pool } = readyModel(app, 'fashion-cnn').runtime;
+    // Each respawned worker loads (ready) and is killed before it answers anything.
+    for (let i = 0; i < MAX_RESPAWN_FAILURES + 1 && app.models.get('fashion-cnn')?.state === 'ready'; i++) {
+      await waitFor(() => pool.readyInstances === 1 || app.models.get('fashion-cnn')?.state === 'failed', { what: `worker ready (round ${i})`, deadlineMs: 20_000 });
+      if (app.models.get('fashion-cnn')?.state === 'failed') break;
+      pool.crash(0);
+      await waitFor(() => pool.readyInstances === 0, { what: `worker ${i} to exit` });
+    }
+    await waitFor(() => app.models.get('fashion-cnn')?.state === 'failed', { what: 'the model to be marked failed', deadlineMs: 20_000 });
+    const info = (await app.inject('/v1/models/fashion-cnn')).json();
+    expect(info.error).toMatch(/died \d+ times in a row before answering any work/);
+  });
+});
