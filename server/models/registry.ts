@@ -72,11 +72,12 @@ export class ModelRegistry {
   }
 
   /**
-   * Counts a request in progress until its release: a runtime retired meanwhile (hot swap,
-   * unload) keeps its workers until every such request has ended, as any of them may hold it.
+   * Counts a request for `model` in progress until its release: a runtime of that model retired
+   * meanwhile (hot swap, unload) keeps its workers until every such request has ended, as any of
+   * them may hold it.
    */
-  enter(): () => void {
-    return this.requests.enter();
+  enter(model: string): () => void {
+    return this.requests.enter(model);
   }
 
   get(name: string): ModelEntry | undefined {
@@ -122,7 +123,7 @@ export class ModelRegistry {
       if (!old) return undefined;
       const gone: ModelEntry = { name, dir: old.dir, state: 'unavailable', stats: createStats(), source: old.source };
       this.models.set(name, gone);
-      if (old.state === 'ready') this.retire(old.runtime);
+      if (old.state === 'ready') this.retire(name, old.runtime);
       return gone;
     });
   }
@@ -143,7 +144,7 @@ export class ModelRegistry {
       void this.stop(next.runtime);
     } else if (next.state === 'ready' || old?.state !== 'ready') {
       this.models.set(next.name, next);
-      if (old?.state === 'ready') this.retire(old.runtime);
+      if (old?.state === 'ready') this.retire(next.name, old.runtime);
     } else if (next.state === 'failed') {
       old.reloadError = next.error;
       // The cause is already logged (in full) where it happened; this line says what it means.
@@ -152,9 +153,9 @@ export class ModelRegistry {
   }
 
   /** Out of the registry: serves the requests in progress now, then drains and stops. */
-  private retire(runtime: ModelRuntime): void {
+  private retire(name: string, runtime: ModelRuntime): void {
     this.retiring.add(runtime);
-    void this.requests.settled().then(() => this.stop(runtime));
+    void this.requests.settled(name).then(() => this.stop(runtime));
   }
 
   /** Drains and stops a runtime, once however many paths ask at the same time. */

@@ -85,7 +85,8 @@ export default fp<{ maxMessageBytes: number }>(
         });
         let release = () => {};
         // As an HTTP request does (plugins/models.ts): a runtime retired while this call is in progress keeps serving it.
-        const leave = app.models.enter();
+        const named = (call.request as { model_name?: unknown } | null)?.model_name;
+        const leave = typeof named === 'string' && named !== '' ? app.models.enter(named) : () => {};
         const finish = (code: grpc.status, refusal?: string) => {
           release();
           leave();

@@ -10,6 +10,7 @@ import type { ReadyModel } from '../models/entry.ts';
 import { isServing, ModelRegistry } from '../models/registry.ts';
 import type { Pipeline } from '../pipelines/index.ts';
 import { isValidModelName } from '../repository/repository.ts';
+import { requestModel } from './model-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,9 +52,11 @@ export default fp<{ config: Config; faultInjection?: boolean }>(
       }
       return { entry: readyModel(name), pipeline: pipeline as Extract<Pipeline, { task: T }> };
     });
-    app.addHook('onRequest', (_request, reply, done) => {
+    app.addHook('preHandler', (request, reply, done) => {
+      // Once the body is parsed, the model a request names is known (the URL's, or OpenAI's body field).
       // 'close' fires exactly once per response: after it finished, or when the client left.
-      reply.raw.once('close', registry.enter());
+      const model = requestModel(request);
+      if (model !== undefined) reply.raw.once('close', registry.enter(model));
       done();
     });
     registry.start();

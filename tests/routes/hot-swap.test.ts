@@ -38,7 +38,7 @@ describe('hot swap under load', () => {
   });
 
   it('a request that looked the model up before a swap runs on the retiring version after it', async () => {
-    const release = app.models.enter(); // what plugins/models.ts does for every HTTP request
+    const release = app.models.enter('bert-mini-topics'); // what plugins/models.ts does for every request that names the model
     try {
       const { pipeline } = app.pipelineFor('bert-mini-topics', 'classify', ['text-classification'] as const);
       const retiring = readyModel(app, 'bert-mini-topics').runtime;
