@@ -13,7 +13,7 @@ export class RequestsInProgress {
   enter(model: string): () => void {
     const g = this.generation;
     let byGeneration = this.open.get(model);
-    if (!byGeneration) this.open.set(model, (byGeneration = new Map()));
+    if (!byGeneration) this.open.set(model, (byGeneration = new Map<number, number>()));
     byGeneration.set(g, (byGeneration.get(g) ?? 0) + 1);
     let released = false;
     return () => {
