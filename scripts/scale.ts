@@ -6,7 +6,7 @@
 // machine cannot run it (no root/CAP_NET_ADMIN for `ip netns`, or no haproxy). Removes everything
 // it made — namespaces, veths, processes — at the end, on SIGINT/SIGTERM, and what an interrupted
 // run left at the start; checks at the end that nothing is left. Traffic goes only to its own
-// addresses (loopback and 10.231.<n>.2).
+// addresses (loopback and 10.231.<n>.2; a blackhole route for 10.231.0.0/16 while it runs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +81,7 @@ await cluster.stop().catch((err: unknown) => console.error(`scale-test: stop: ${
 tornDown = true;
 const after = cluster.leftovers();
 const nothingLeft = Object.values(after).every((l) => l.length === 0);
-const cleanupCheck: Check = { subject: 'harness', check: 'no namespace, veth, process or file left at the end', holds: nothingLeft, detail: JSON.stringify(after) };
+const cleanupCheck: Check = { subject: 'harness', check: 'no namespace, veth, route, process or file left at the end', holds: nothingLeft, detail: JSON.stringify(after) };
 const checks = [...(ratio?.checks ?? []), ...scenarios.flatMap((s) => s.checks), cleanupCheck];
 if (error) checks.push({ subject: 'harness', check: 'every scenario ran', holds: false, detail: error });
 const report: ScaleReport = {

@@ -2,14 +2,14 @@
 // loopback, and a watcher of HAProxy's view of each replica (its `show stat` status every 100 ms).
 // Everything it starts is recorded here so that teardown() — also from exit and signal handlers —
 // stops it all, and leftovers() can prove nothing is left.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../bench/processes.ts';
 import { renderConfig, serverStats, SHIPPED_CFG, startHaproxy, stopHaproxy, type Haproxy, type ServerStat } from './haproxy.ts';
-import { createHost, leftovers, removeAll, type Host } from './net.ts';
+import { alive, blackhole, createHost, leftovers, removeAll, type Host } from './net.ts';
 import { isRunning, makeRepository, REPLICA_PORT, startReplica, stopReplica, whenReady, type Replica, type ReplicaOptions } from './replicas.ts';
 
 const TMP_PREFIX = 'ortserve-scale-';
@@ -70,6 +70,7 @@ export class Cluster {
 
   async start(): Promise<void> {
     this.app = snapshotApp(path.join(this.dir, 'app'));
+    blackhole();
     for (let i = 1; i <= this.count; i++) this.hosts.push(createHost(i));
     const template = fs.readFileSync(SHIPPED_CFG, 'utf8');
     const socket = path.join(this.dir, 'haproxy.sock');
@@ -102,6 +103,22 @@ export class Cluster {
 
   stopReplica(index: number, signal: 'SIGTERM' | 'SIGKILL') {
     return stopReplica(this.replicas.get(index)!, signal);
+  }
+
+  /**
+   * Starts the harness's clients (traffic-process.ts) with `job`; resolves with their JSON outcome
+   * once they exit. `stdin.end()` stops an open-loop job. Tracked, so teardown() stops them before
+   * the namespaces (and the routes to their addresses) go.
+   */
+  traffic<T>(job: object): { stdin: NodeJS.WritableStream; outcome: Promise<T> } {
+    const proc = spawn(process.execPath, [path.join(import.meta.dirname, 'traffic-process.ts'), JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.procs.push(proc);
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const outcome = new Promise<T>((resolve, reject) =>
+      proc.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T) : reject(new Error(`traffic-process exited with ${code}`)))),
+    );
+    return { stdin: proc.stdin, outcome };
   }
 
   stats(): Promise<ServerStat[]> {
@@ -145,7 +162,11 @@ export class Cluster {
 
   /** Synchronous last resort (exit and signal handlers): SIGKILL what runs, remove what was made. */
   teardown(): void {
-    for (const proc of this.procs.filter(running)) proc.kill('SIGKILL');
+    const live = this.procs.filter(running);
+    for (const proc of live) proc.kill('SIGKILL');
+    // Dead before their namespaces go: a client still sending then would find no route but the blackhole.
+    const deadline = Date.now() + 3_000;
+    while (live.some((p) => alive(p.pid!)) && Date.now() < deadline) execFileSync('sleep', ['0.05']);
     try {
       removeAll();
     } finally {
@@ -155,7 +176,7 @@ export class Cluster {
   }
 
   /** What is still there: namespaces, links and processes of this run. */
-  leftovers(): { namespaces: string[]; links: string[]; processes: number[]; files: string[] } {
+  leftovers(): { namespaces: string[]; links: string[]; routes: string[]; processes: number[]; files: string[] } {
     const processes = this.procs.filter(running).map((p) => p.pid!);
     return { ...leftovers(), processes, files: fs.existsSync(this.dir) ? [this.dir] : [] };
   }

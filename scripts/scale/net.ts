@@ -60,8 +60,22 @@ export function createHost(index: number): Host {
   return h;
 }
 
-/** The harness's namespaces and links that exist now. */
-export function leftovers(): { namespaces: string[]; links: string[] } {
+/**
+ * A blackhole route for the whole 10.231.0.0/16 while the harness runs: the hosts' /24s on their
+ * veths are more specific, and once a veth is gone its addresses go nowhere instead of to the
+ * default gateway.
+ */
+export function blackhole(): void {
+  ip('route', 'add', 'blackhole', `${NET}.0.0/16`);
+}
+
+const routes = (): string[] =>
+  ip('route', 'show', 'type', 'blackhole')
+    .split('\n')
+    .filter((l) => l.includes(`${NET}.0.0/16`));
+
+/** The harness's namespaces, links and routes that exist now. */
+export function leftovers(): { namespaces: string[]; links: string[]; routes: string[] } {
   const namespaces = ip('netns', 'list')
     .split('\n')
     .map((l) => l.split(' ')[0]!)
@@ -70,7 +84,7 @@ export function leftovers(): { namespaces: string[]; links: string[] } {
     .split('\n')
     .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
     .filter((n): n is string => n?.startsWith(`${PREFIX}-`) ?? false);
-  return { namespaces, links };
+  return { namespaces, links, routes: routes() };
 }
 
 export const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid));
@@ -87,7 +101,7 @@ const readStatus = (pid: number): string => {
  * every ortscale link. Synchronous, so that exit and signal handlers can run it. Returns what it
  * removed.
  */
-export function removeAll(): { killed: number[]; namespaces: string[]; links: string[] } {
+export function removeAll(): { killed: number[]; namespaces: string[]; links: string[]; routes: string[] } {
   const found = leftovers();
   const killed: number[] = [];
   for (const ns of found.namespaces) {
@@ -114,5 +128,7 @@ export function removeAll(): { killed: number[]; namespaces: string[]; links: st
       // it went away meanwhile
     }
   }
+  // Last, once nothing of the harness can send any more.
+  if (routes().length > 0) ip('route', 'del', 'blackhole', `${NET}.0.0/16`);
   return { killed, ...found };
 }

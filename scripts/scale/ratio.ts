@@ -3,7 +3,6 @@
 // balancer / direct after a warm-up, so that drift on the shared machine hits both sides alike.
 // Enough connections to keep the replica saturated: with too few, the closed loop is bound by
 // latency, and the extra hop (a process that waits for a core like every other) is what it measures.
-import { runJson } from '../bench/processes.ts';
 import type { Check } from '../reliability/output.ts';
 import { serverName, type Cluster } from './cluster.ts';
 import { setState } from './haproxy.ts';
@@ -20,9 +19,6 @@ export interface RatioResult {
   checks: Check[];
 }
 
-const closed = (url: string, connections: number, seconds: number) =>
-  runJson<ClosedOutcome>('scripts/scale/traffic-process.ts', [JSON.stringify({ mode: 'closed', url, routes: SCALE_ROUTES, connections, seconds })]);
-
 /** Balanced, so that a drift over the run (warm-up, other work on the machine) favours neither side. */
 const ORDER = ['balancer', 'direct', 'direct', 'balancer', 'balancer', 'direct', 'direct', 'balancer'] as const;
 
@@ -30,6 +26,7 @@ export async function balancerRatio(cluster: Cluster, o: { connections: number; 
   const one = cluster.replicas.get(1)!;
   const others = cluster.hosts.slice(1).map((h) => serverName(h.index));
   const socket = cluster.haproxy!.socket;
+  const closed = (url: string, connections: number, seconds: number) => cluster.traffic<ClosedOutcome>({ mode: 'closed', url, routes: SCALE_ROUTES, connections, seconds }).outcome;
   for (const s of others) await setState(socket, s, 'maint');
   const rounds: RatioResult['rounds'] = [];
   try {

@@ -17,7 +17,7 @@ export interface ScaleReport {
     timing: object;
     haproxy: { cfg: string; inter_ms: number; fastinter_ms: number; fall: number; rise: number };
   };
-  cleanup: { before: object; after: { namespaces: string[]; links: string[]; processes: number[]; files: string[] } };
+  cleanup: { before: object; after: { namespaces: string[]; links: string[]; routes: string[]; processes: number[]; files: string[] } };
   ratio: RatioResult | null;
   scenarios: ScenarioResult[];
   error: string | null;

@@ -1,13 +1,9 @@
 // One scenario's frame: the mixed open-loop load (traffic-process.ts, its own process) through the
 // balancer for `beforeS`, the scenario's event, `afterS` more, then its summary and timeline.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './cluster.ts';
 import { summarise, type Marks } from './report.ts';
 import type { OpenLoad, OpenOutcome } from './traffic.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 export interface Timing {
   /** Seconds of load before the event, and after it. */
@@ -27,39 +23,24 @@ export interface Context {
 
 export type Event = { what: string; at: number };
 
-/** The open-loop mix in its own process until stop(). */
-function startTraffic(job: OpenLoad & { maxSeconds: number }): { stop(): Promise<OpenOutcome> } {
-  const proc = spawn(process.execPath, [path.join(root, 'scripts/scale/traffic-process.ts'), JSON.stringify({ mode: 'open', ...job })], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  return {
-    async stop() {
-      proc.stdin.end();
-      const code = await exited;
-      if (code !== 0) throw new Error(`traffic-process exited with ${code}`);
-      return JSON.parse(out.trim().split('\n').at(-1)!) as OpenOutcome;
-    },
-  };
-}
-
 /** Runs `event` under the mixed load, with `beforeS` of load before it and `afterS` after. */
 export async function underLoad(ctx: Context, seed: number, event: (events: Event[]) => Promise<Record<string, number | string | null>>) {
   const { cluster, timing } = ctx;
   const statsBefore = await cluster.stats();
-  const traffic = startTraffic({ ...ctx.load, url: cluster.url, seed, maxSeconds: 300 });
+  const traffic = cluster.traffic<OpenOutcome>({ mode: 'open', ...ctx.load, url: cluster.url, seed, maxSeconds: 300 });
+  const stop = () => (traffic.stdin.end(), traffic.outcome);
   const started = Date.now();
   await sleep(timing.beforeS * 1000);
   const events: Event[] = [];
   const eventStart = Date.now();
   const facts = await event(events).catch(async (err: unknown) => {
-    await traffic.stop().catch(() => undefined);
+    await stop().catch(() => undefined);
     throw err;
   });
   const eventEnd = Date.now();
   await sleep(timing.afterS * 1000);
   const loadEnd = Date.now();
-  const outcome = await traffic.stop();
+  const outcome = await stop();
   const marks: Marks = { loadStart: outcome.requests[0]?.at ?? started, eventStart, eventEnd, loadEnd };
   const summary = summarise(outcome, marks, statsBefore, await cluster.stats());
   const timeline = [{ what: 'event starts', at: eventStart }, ...events, { what: 'event over', at: eventEnd }, { what: 'load stops', at: loadEnd }]
