@@ -319,7 +319,8 @@ describe('KServe V2 over gRPC: --max-concurrent-requests counts gRPC calls', () 
   it('the third concurrent call → RESOURCE_EXHAUSTED (server busy); REST and gRPC share the limit', async () => {
     const body = (rows: number) => ({ model_name: 'slow', inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, WIDTH] }], raw_input_contents: [Buffer.from(new Float32Array(rows * WIDTH).buffer)] });
     const first = grpc.call('ModelInfer', body(256));
-    const second = app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: new Array(WIDTH).fill(0) }] } });
+    // Both long: whichever runs first, the other waits behind it, so both stay in flight while the third call comes.
+    const second = app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [256, WIDTH], data: new Array(256 * WIDTH).fill(0) }] } });
     await waitFor(() => app.activeRequests() >= 2, { what: 'two requests in flight' });
     expectFailure(await grpc.call('ModelInfer', body(1)), 'RESOURCE_EXHAUSTED', /handling 2 requests, its limit/);
     expect(isFailure(await first)).toBe(false);
