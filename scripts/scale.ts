@@ -101,7 +101,10 @@ const report: ScaleReport = {
   scenarios,
   error,
   checks,
-  ok: checks.every((c) => c.holds),
+  // The balancer-vs-direct throughput round is a measurement under saturation on shared cores: it is
+  // reported with its checks, never the run's verdict (performance claims live in reports, as the
+  // bench's do). The verdict is the scenarios' and the cleanup's.
+  ok: checks.filter((c) => !ratio?.checks.includes(c)).every((c) => c.holds),
 };
 const md = renderScale(report);
 const files = writeReport(outDir({ quick, out: args.out }), 'scale', report, md);

@@ -82,6 +82,8 @@ export function renderScale(r: ScaleReport): string {
     '',
     ...renderChecks(r.checks),
     '',
+    `Verdict: ${r.ok ? 'every scenario check and the cleanup hold' : '**a scenario check or the cleanup failed**'}. The balancer-vs-direct checks are a measurement under saturation on shared cores: reported, not part of the verdict.`,
+    '',
     ...(ratio
       ? [
           '## One replica: through the balancer vs direct',
