@@ -31,9 +31,13 @@ async function listening(env: Record<string, string>): Promise<{ app: FastifyIns
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-/** Starts `n` slow infers and resolves once the model's queue is full (they stay in flight). */
+/**
+ * Starts `n` slow infers and resolves once the model's queue is full. They stay in flight for the
+ * test's checks: 64 rows × 1,500 layers each keep the one instance busy for longer than those checks
+ * take, even on a fast machine (8 rows did not always).
+ */
 async function fillQueue(app: FastifyInstance, url: string, n = QUEUE + 1): Promise<Promise<Response>[]> {
-  const inFlight = Array.from({ length: n }, () => post(`${url}${INFER}`, slowInferBody(8)));
+  const inFlight = Array.from({ length: n }, () => post(`${url}${INFER}`, slowInferBody(64)));
   const scheduler = readyModel(app, 'slow').runtime.scheduler;
   await waitFor(() => scheduler.depth >= QUEUE, { what: `the queue to fill (${QUEUE})` });
   return inFlight;
