@@ -192,7 +192,7 @@ describe('the model-route flag', () => {
     await repoApp.models.whenLoaded();
     const base = `http://127.0.0.1:${(repoApp.server.address() as AddressInfo).port}`;
     const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const inFlight = post('/v2/models/slow/infer', slowInferBody(8));
+    const inFlight = post('/v2/models/slow/infer', slowInferBody(64)); // long enough to stay in flight through the checks
     await admitted;
     expect(repoApp.activeRequests()).toBe(1);
     const busy = await post('/v1/embeddings', { input: 'x', model: 'slow' });

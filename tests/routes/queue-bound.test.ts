@@ -70,7 +70,7 @@ describe('the queue_depth metric', () => {
   it('counts queued KServe V2 work', async () => {
     const { scheduler } = readyModel(app, 'slow').runtime;
     const infer = (rows: number) => app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload: slowInferBody(rows) });
-    const blocker = infer(32);
+    const blocker = infer(64);
     await sleep(20); // the blocker left the queue and holds the only instance
     const queued = Array.from({ length: 5 }, () => infer(1));
     await waitFor(() => scheduler.depth === 5, { what: '5 requests queued behind the blocker' });

@@ -99,7 +99,7 @@ describe('the refusal gate', () => {
 describe('the refusal gate and other settings', () => {
   it('refuses past --max-concurrent-requests with the REST error shape, as Fastify does', async () => {
     const { app, url, fastifyAnswers } = await listening({ ORTSERVE_MAX_CONCURRENT_REQUESTS: '1' });
-    const inFlight = post(`${url}${INFER}`, slowInferBody(8));
+    const inFlight = post(`${url}${INFER}`, slowInferBody(64)); // long enough to stay in flight through the checks
     await waitFor(() => app.activeRequests() >= 1, { what: 'the first request to be in flight' });
     const before = fastifyAnswers();
     const gated = await post(`${url}/v1/models/slow/classify`, {});
