@@ -27,16 +27,18 @@ function teiTexts(inputs: TeiEmbedBody['inputs'], promptName: string | null | un
   });
 }
 
+/** The options TEI's embedding routes share: no truncation unless asked (TEI's default), the side, the deadline, the client's abort. */
+const embedOptions = (b: Pick<TeiEmbedBody, 'truncate' | 'truncation_direction' | 'timeout_ms'>, request: FastifyRequest, reply: FastifyReply) => ({
+  truncate: b.truncate ?? false,
+  side: b.truncation_direction,
+  timeoutMs: b.timeout_ms,
+  signal: clientSignal(request, reply),
+});
+
 /** TEI's /embed: one pooled vector per input. Also the Hugging Face base's feature extraction (routes/hf-endpoint.ts). */
 export async function teiEmbed(app: FastifyInstance, model: string, b: TeiEmbedBody, request: FastifyRequest, reply: FastifyReply): Promise<number[][]> {
   const { pipeline } = app.pipelineFor(model, 'embed', EMBEDDER);
-  const r = await pipeline.embed(teiTexts(b.inputs, b.prompt_name), {
-    normalize: b.normalize ?? true,
-    truncate: b.truncate ?? false,
-    side: b.truncation_direction,
-    timeoutMs: b.timeout_ms,
-    signal: clientSignal(request, reply),
-  });
+  const r = await pipeline.embed(teiTexts(b.inputs, b.prompt_name), { normalize: b.normalize ?? true, ...embedOptions(b, request, reply) });
   timingHeaders(reply, r.timing);
   return r.embeddings;
 }
@@ -69,12 +71,7 @@ const teiEmbedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { pipeline } = app.pipelineFor(request.params.model, 'embed', EMBEDDER);
       const b = request.body;
-      const r = await pipeline.embedAll(teiTexts(b.inputs, b.prompt_name), {
-        truncate: b.truncate ?? false,
-        side: b.truncation_direction,
-        timeoutMs: b.timeout_ms,
-        signal: clientSignal(request, reply),
-      });
+      const r = await pipeline.embedAll(teiTexts(b.inputs, b.prompt_name), embedOptions(b, request, reply));
       timingHeaders(reply, r.timing);
       return r.embeddings;
     },
